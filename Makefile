@@ -1,0 +1,44 @@
+# seccompctl build, test and benchmark entry points. `make test` is what CI runs.
+GO      ?= go
+BIN     ?= bin/seccompctl
+PKGS    ?= ./...
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS := -s -w -X github.com/seccompctl/seccompctl/internal/cli.Version=$(VERSION)
+
+.PHONY: all build deps test unit check-generated generate vet fmt-check bench e2e clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/seccompctl
+
+deps:
+	./scripts/deps.sh
+
+## test: the whole suite (installs its apt dependencies first); root runs the kernel tests too.
+test: deps vet fmt-check check-generated unit
+
+unit:
+	$(GO) test -count=1 -timeout 30m $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+generate:
+	$(GO) generate ./...
+
+## check-generated: regenerate and fail if committed generated files are stale.
+check-generated: generate
+	@git diff --exit-code -- '*generated*' || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime 2s -count 1 $(PKGS)
+
+e2e: build
+	./scripts/e2e.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,91 @@
+// Package cli is the seccompctl command line: one file per verb, each a thin layer over
+// the library packages.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// App carries what every verb shares: the IO streams and the program name.
+type App struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// Name is how the user invoked us: "seccompctl" or "kubectl seccomp".
+	Name string
+}
+
+// verbs lists the constructors of every top-level command, one line each.
+var verbs = []func(*App) *cobra.Command{
+	newCmdVersion,
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:   app.Name,
+		Short: "Discover, generate, check, test and ship seccomp profiles for Kubernetes",
+		Long: `seccompctl builds seccomp profiles that allow only the system calls an application
+needs, proves them against the real kernel, and ships them to Kubernetes nodes.
+
+Exit codes: 0 success; 1 findings, a failed check or a mismatch; 2 usage error or bad input.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(app.In)
+	root.SetOut(app.Out)
+	root.SetErr(app.ErrOut)
+	for _, newCmd := range verbs {
+		root.AddCommand(newCmd(app))
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return UsageError(fmt.Errorf("%w (see '%s --help')", err, c.CommandPath()))
+	})
+	return root
+}
+
+// Main runs the CLI and returns the process exit code.
+func Main(args []string, in io.Reader, out, errOut io.Writer) int {
+	app := &App{In: in, Out: out, ErrOut: errOut, Name: "seccompctl"}
+	if len(args) > 0 && strings.HasPrefix(filepath.Base(args[0]), "kubectl-") {
+		// Installed as kubectl-seccomp, kubectl runs us as a plugin.
+		app.Name = "kubectl seccomp"
+	}
+	root := NewRootCmd(app)
+	if len(args) > 1 {
+		root.SetArgs(args[1:])
+	} else {
+		root.SetArgs([]string{})
+	}
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		if exit.Err != nil && !exit.Silent {
+			fmt.Fprintf(errOut, "%s: %v\n", app.Name, exit.Err)
+		}
+		return exit.Code
+	}
+	// cobra's own errors (unknown command, bad args) are usage errors.
+	fmt.Fprintf(errOut, "%s: %v\n", app.Name, err)
+	return ExitUsage
+}
+
+// isTerminal reports whether w is a terminal, for colour and progress lines.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian machine. Idempotent: packages that
+# are already installed are skipped, so a warm machine pays nothing.
+set -euo pipefail
+
+# One package a line; say which test needs it.
+packages=(
+	strace          # record: differential tests against strace -f
+	python3-seccomp # compiler: libseccomp oracle for differential tests
+	libseccomp-dev  # compiler: libseccomp oracle
+	seccomp         # scmp_sys_resolver: syscall table cross-checks
+	runc            # record/test: containers under a profile
+	crun            # runtime syscall lists
+	busybox-static  # workloads for record, test and e2e
+	python3         # record: python3 workload
+)
+if [ "${1:-}" = "e2e" ]; then
+	packages+=(
+		containerd                  # e2e: the node's container runtime
+		etcd-server                 # e2e: the API server's store
+		etcd-client                 # e2e: etcdctl for health checks
+		containernetworking-plugins # e2e: bridge + host-local CNI
+	)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "deps: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
