@@ -25,6 +25,7 @@ type App struct {
 // verbs lists the constructors of every top-level command, one line each.
 var verbs = []func(*App) *cobra.Command{
 	newCmdVersion,
+	newCmdSyscalls,
 }
 
 // NewRootCmd builds the command tree.

@@ -74,6 +74,13 @@ var armPrivate = []struct {
 	{"usr32", 0x0f0004}, {"set_tls", 0x0f0005}, {"get_tls", 0x0f0006},
 }
 
+// notASyscall filters out the markers x/sys copies from the headers: masks, the start
+// of arch-specific ranges and unused or reserved slots.
+func notASyscall(name string) bool {
+	return name == "syscall_mask" || name == "arch_specific_syscall" ||
+		strings.HasPrefix(name, "unused") || strings.HasPrefix(name, "reserved")
+}
+
 type entry struct {
 	name string
 	nr   int
@@ -101,7 +108,11 @@ func main() {
 			if err != nil {
 				log.Fatalf("%s: %v", path, err)
 			}
-			es = append(es, entry{strings.ToLower(string(m[1])), nr})
+			name := strings.ToLower(string(m[1]))
+			if notASyscall(name) {
+				continue
+			}
+			es = append(es, entry{name, nr})
 		}
 		if len(es) == 0 {
 			log.Fatalf("%s: no SYS_ constants found", path)
