@@ -179,21 +179,15 @@ func x32(amd64 []entry) []entry {
 	return es
 }
 
-// xsysDir finds golang.org/x/sys at the version go.mod requires, downloading it if needed.
+// xsysDir finds golang.org/x/sys at the version go.mod requires, downloading it first
+// on a machine whose module cache does not have it yet.
 func xsysDir() (dir, version string, err error) {
-	cmd := exec.Command("go", "mod", "download", "-json", "golang.org/x/sys")
-	cmd.Stderr = os.Stderr
-	b, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}} {{.Version}}", "golang.org/x/sys").Output()
-	if err == nil && !bytes.HasPrefix(bytes.TrimSpace(b), []byte(" ")) {
-		f := strings.Fields(string(b))
-		if len(f) == 2 {
-			return f[0], f[1], nil
-		}
-	}
-	if err := cmd.Run(); err != nil {
+	dl := exec.Command("go", "mod", "download", "golang.org/x/sys")
+	dl.Stderr = os.Stderr
+	if err := dl.Run(); err != nil {
 		return "", "", fmt.Errorf("downloading golang.org/x/sys: %w", err)
 	}
-	b, err = exec.Command("go", "list", "-m", "-f", "{{.Dir}} {{.Version}}", "golang.org/x/sys").Output()
+	b, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}} {{.Version}}", "golang.org/x/sys").Output()
 	if err != nil {
 		return "", "", fmt.Errorf("locating golang.org/x/sys: %w", err)
 	}
