@@ -8,7 +8,8 @@ import (
 	"path/filepath"
 )
 
-// Load reads and validates the profile at path.
+// Load reads and validates the single profile at path (JSON, YAML or one SPO
+// SeccompProfile). Problems come back as an ErrorList of *Error with file:line:col.
 func Load(path string) (*Profile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -17,15 +18,32 @@ func Load(path string) (*Profile, error) {
 	return Parse(path, data)
 }
 
-// Parse decodes and validates a profile; name is used in error messages.
-func Parse(name string, data []byte) (*Profile, error) {
-	var p Profile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+// LoadAll reads every profile in path: one for a JSON or YAML profile, one per
+// SeccompProfile in a multi-document YAML stream or a List.
+func LoadAll(path string) ([]*Profile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
-	p.Source = &Source{File: name}
-	return &p, nil
+	return ParseAll(path, data)
+}
+
+// Parse decodes and validates a profile that must be the only one in data; name is
+// used in error messages.
+func Parse(name string, data []byte) (*Profile, error) {
+	ps, err := ParseAll(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) != 1 {
+		return nil, ErrorList{{File: name, Msg: fmt.Sprintf("holds %d profiles, expected one (use LoadAll or pick one)", len(ps))}}
+	}
+	return ps[0], nil
+}
+
+// ParseAll decodes and validates every profile in data.
+func ParseAll(name string, data []byte) ([]*Profile, error) {
+	return Decode(name, data, ParseOptions{})
 }
 
 // Marshal encodes p deterministically: 2-space indent, fields in a fixed order, a

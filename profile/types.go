@@ -7,8 +7,11 @@ import (
 // Profile is a seccomp profile in the Docker/moby JSON format, the format kubelet
 // Localhost profiles, runc, crun, containerd and CRI-O read.
 type Profile struct {
-	DefaultAction    Action          `json:"defaultAction"`
-	DefaultErrnoRet  *uint           `json:"defaultErrnoRet,omitempty"`
+	DefaultAction   Action `json:"defaultAction"`
+	DefaultErrnoRet *uint  `json:"defaultErrnoRet,omitempty"`
+	// DefaultErrno is containers/common's (CRI-O, Podman) name for DefaultErrnoRet
+	// ("ENOSYS"); kept so such files round-trip. Conversions use the number.
+	DefaultErrno     string          `json:"defaultErrno,omitempty"`
 	Architectures    []syscalls.Arch `json:"architectures,omitempty"`
 	ArchMap          []ArchMap       `json:"archMap,omitempty"`
 	Flags            []Flag          `json:"flags,omitempty"`
@@ -18,6 +21,9 @@ type Profile struct {
 
 	// Source says where the profile was read from; nil for profiles built in code.
 	Source *Source `json:"-"`
+	// Resource holds the Kubernetes side of a Security Profiles Operator SeccompProfile
+	// (name, namespace, labels, base profile); nil for plain profiles.
+	Resource *Resource `json:"-"`
 }
 
 // ArchMap is one entry of the moby archMap: an architecture and the sub-architectures
@@ -36,10 +42,12 @@ type Rule struct {
 	Names    []string `json:"names,omitempty"`
 	Action   Action   `json:"action"`
 	ErrnoRet *uint    `json:"errnoRet,omitempty"`
-	Args     []Arg    `json:"args,omitempty"`
-	Comment  string   `json:"comment,omitempty"`
-	Includes *Filter  `json:"includes,omitempty"`
-	Excludes *Filter  `json:"excludes,omitempty"`
+	// Errno is containers/common's name for ErrnoRet ("EPERM"), kept for round trips.
+	Errno    string  `json:"errno,omitempty"`
+	Args     []Arg   `json:"args,omitempty"`
+	Comment  string  `json:"comment,omitempty"`
+	Includes *Filter `json:"includes,omitempty"`
+	Excludes *Filter `json:"excludes,omitempty"`
 }
 
 // AllNames returns the syscalls the rule names, whichever form it uses.
@@ -69,8 +77,16 @@ type Arg struct {
 // Source records where a profile came from and where each JSON path sits in it.
 type Source struct {
 	File string
+	// Format is how the profile was written: FormatJSON, FormatYAML or FormatSPO.
+	Format Format
+	// Document is the 0-based index of the profile's document in a multi-document
+	// YAML stream (or of the item in a List).
+	Document int
 	// Positions maps a JSON path ("syscalls[3].names[1]") to its location in File.
 	Positions map[string]Position
+	// Warnings are problems that did not stop loading (unknown fields when
+	// ParseOptions.AllowUnknownFields is set).
+	Warnings []*Error
 }
 
 // Position is a 1-based line and column.
