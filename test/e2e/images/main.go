@@ -8,7 +8,8 @@
 //   - pause: a static Go program that holds the pod's namespaces (./pause);
 //   - busybox: Debian's busybox-static with a link for every applet and a
 //     small document root under /www for `busybox httpd`;
-//   - agent: seccompctl built from this tree with CGO_ENABLED=0.
+//   - agent: seccompctl built from this tree with CGO_ENABLED=0 (or the static
+//     binary given with -seccompctl).
 //
 // Each tarball names its image with the io.containerd.image.name annotation.
 // The layers are reproducible: fixed owners and times, sorted entries.
@@ -27,8 +28,11 @@ import (
 
 const busyboxPath = "/usr/bin/busybox"
 
+var seccompctlBin string
+
 func main() {
 	out := flag.String("o", ".", "output directory for the NAME.tar files")
+	flag.StringVar(&seccompctlBin, "seccompctl", "", "static seccompctl `binary` for the agent image (default: build ./cmd/seccompctl)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: images [-o DIR] NAME=REF...\nNAME is one of pause, busybox, agent\n")
 		flag.PrintDefaults()
@@ -76,8 +80,13 @@ func build(name, ref, dst string) error {
 		img.Files = files
 		img.Cmd = []string{"sh"}
 	case "agent":
-		bin := filepath.Join(tmp, "seccompctl")
-		if err := goBuild(bin, "./cmd/seccompctl"); err != nil {
+		bin := seccompctlBin
+		if bin == "" {
+			bin = filepath.Join(tmp, "seccompctl")
+			if err := goBuild(bin, "./cmd/seccompctl"); err != nil {
+				return err
+			}
+		} else if err := checkStatic(bin); err != nil {
 			return err
 		}
 		img.Files = []File{
@@ -111,17 +120,9 @@ func goBuild(out, pkg string) error {
 // busyboxFiles lays out busybox-static as /bin/busybox with a symlink per applet,
 // plus what `busybox httpd -h /www` and a shell need.
 func busyboxFiles() ([]File, error) {
-	f, err := elf.Open(busyboxPath)
-	if err != nil {
+	if err := checkStatic(busyboxPath); err != nil {
 		return nil, fmt.Errorf("%w (apt-get install busybox-static)", err)
 	}
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			f.Close()
-			return nil, fmt.Errorf("%s is dynamically linked: install busybox-static", busyboxPath)
-		}
-	}
-	f.Close()
 	list, err := exec.Command(busyboxPath, "--list").Output()
 	if err != nil {
 		return nil, fmt.Errorf("busybox --list: %w", err)
@@ -141,4 +142,20 @@ func busyboxFiles() ([]File, error) {
 		files = append(files, File{Path: "bin/" + applet, Link: "busybox"})
 	}
 	return files, nil
+}
+
+// checkStatic fails unless bin is a statically linked ELF executable: the
+// images hold nothing else, no dynamic loader or libc.
+func checkStatic(bin string) error {
+	f, err := elf.Open(bin)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return fmt.Errorf("%s is dynamically linked", bin)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,187 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// The agent's defaults (issue 6): namespace, and the directory under
+// <kubelet root>/seccomp it installs into.
+const (
+	agentNamespace = "seccompctl-system"
+	profilesDir    = "profiles"
+)
+
+var agent struct {
+	once sync.Once
+	err  error
+}
+
+// ensureAgent installs the node agent once per run with `seccompctl k8s install`
+// and waits for its DaemonSet to be ready on the node.
+func ensureAgent(t *testing.T) {
+	t.Helper()
+	requireVerb(t, "k8s", "install")
+	requireVerb(t, "agent")
+	agent.once.Do(func() { agent.err = installAgent(t) })
+	if agent.err != nil {
+		t.Fatalf("installing the agent: %v", agent.err)
+	}
+}
+
+func installAgent(t *testing.T) error {
+	r := seccompctl(t, "", "k8s", "install", "--image", env["E2E_IMAGE_AGENT"],
+		"--kubelet-root", env["E2E_KUBELET_ROOT"])
+	if r.Code != 0 {
+		return fmt.Errorf("seccompctl k8s install: %s", r)
+	}
+	manifests, err := adaptAgent(r.Stdout)
+	if err != nil {
+		return err
+	}
+	if r := kubectl(t, manifests, "apply", "-f", "-"); r.Code != 0 {
+		return fmt.Errorf("kubectl apply: %s", r)
+	}
+	var ds string
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		ds = jsonpath(t, agentNamespace, "daemonsets", `{range .items[*]}{.metadata.name} {.status.desiredNumberScheduled} {.status.numberReady}{"\n"}{end}`)
+		f := strings.Fields(ds)
+		if len(f) == 3 && f[1] == "1" && f[2] == "1" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			r := kubectl(t, "", "-n", agentNamespace, "describe", "pods")
+			l := kubectl(t, "", "-n", agentNamespace, "logs", "--all-containers", "--tail=50", "-l", "app.kubernetes.io/name")
+			return fmt.Errorf("agent DaemonSet not ready after 3m: %q\n%s\n%s%s", ds, r.Stdout, l.Stdout, l.Stderr)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// adaptAgent fits the install manifests to this cluster, whose only differences
+// from a real one are that no kube-proxy serves the kubernetes Service (the
+// agent reaches the API server on the host's loopback, so it must share the
+// host's network) and that images are preloaded (never pulled).
+func adaptAgent(manifests string) (string, error) {
+	docs := strings.Split(manifests, "\n---")
+	for i, doc := range docs {
+		var obj map[string]any
+		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+			return "", fmt.Errorf("install manifest %d: %w", i, err)
+		}
+		if obj == nil || obj["kind"] != "DaemonSet" {
+			continue
+		}
+		spec, _ := dig(obj, "spec", "template", "spec").(map[string]any)
+		if spec == nil {
+			return "", fmt.Errorf("DaemonSet without a pod template")
+		}
+		spec["hostNetwork"] = true
+		containers, _ := spec["containers"].([]any)
+		for _, c := range containers {
+			c := c.(map[string]any)
+			c["imagePullPolicy"] = "Never"
+			envs, _ := c["env"].([]any)
+			c["env"] = append(envs,
+				map[string]any{"name": "KUBERNETES_SERVICE_HOST", "value": env["E2E_APISERVER_HOST"]},
+				map[string]any{"name": "KUBERNETES_SERVICE_PORT", "value": env["E2E_APISERVER_PORT"]})
+		}
+		out, err := yaml.Marshal(obj)
+		if err != nil {
+			return "", err
+		}
+		docs[i] = "\n" + string(out)
+	}
+	return strings.Join(docs, "\n---"), nil
+}
+
+func dig(m map[string]any, keys ...string) any {
+	var v any = m
+	for _, k := range keys {
+		mm, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = mm[k]
+	}
+	return v
+}
+
+// profileConfigMap returns `seccompctl k8s configmap` for files named by their
+// keys, written to a temporary directory.
+func profileConfigMap(t *testing.T, name string, files map[string][]byte) string {
+	t.Helper()
+	requireVerb(t, "k8s", "configmap")
+	dir := t.TempDir()
+	args := []string{"k8s", "configmap", "--name", name}
+	for key, data := range files {
+		p := filepath.Join(dir, key)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, p)
+	}
+	return must(t, seccompctl(t, "", args...), "seccompctl k8s configmap").Stdout
+}
+
+// nodeProfile is where the agent installs key on this node.
+func nodeProfile(key string) string {
+	return filepath.Join(env["E2E_SECCOMP_DIR"], profilesDir, key)
+}
+
+// waitInstalled waits until the node holds key with the same JSON as want.
+func waitInstalled(t *testing.T, key string, want []byte) {
+	t.Helper()
+	var wantV any
+	if err := json.Unmarshal(want, &wantV); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 90*time.Second, "profile "+key+" installed on the node", func() (bool, string) {
+		got, err := os.ReadFile(nodeProfile(key))
+		if err != nil {
+			return false, err.Error()
+		}
+		var gotV any
+		if err := json.Unmarshal(got, &gotV); err != nil {
+			return false, fmt.Sprintf("installed file is not JSON (a torn write?): %v", err)
+		}
+		if !reflect.DeepEqual(gotV, wantV) {
+			return false, "installed file differs from the ConfigMap's"
+		}
+		return true, ""
+	})
+}
+
+// waitRemoved waits until key is gone from the node.
+func waitRemoved(t *testing.T, key string) {
+	t.Helper()
+	eventually(t, 90*time.Second, "profile "+key+" removed from the node", func() (bool, string) {
+		_, err := os.Stat(nodeProfile(key))
+		return os.IsNotExist(err), fmt.Sprintf("stat: %v", err)
+	})
+}
+
+// patchLocalhost runs `seccompctl k8s patch` to point every pod of the
+// manifests at the installed profile key.
+func patchLocalhost(t *testing.T, manifests, key string) string {
+	t.Helper()
+	requireVerb(t, "k8s", "patch")
+	out := must(t, seccompctl(t, manifests, "k8s", "patch", "--localhost", profilesDir+"/"+key, "-f", "-"),
+		"seccompctl k8s patch").Stdout
+	if !strings.Contains(out, "localhostProfile: "+profilesDir+"/"+key) {
+		t.Fatalf("patched manifests do not name %s/%s:\n%s", profilesDir, key, out)
+	}
+	return out
+}
