@@ -91,3 +91,34 @@ func TestWhy(t *testing.T) {
 		t.Errorf("Why(sched_yield) is empty: the Go runtime additions lost their reason")
 	}
 }
+
+func TestAccepts(t *testing.T) {
+	tests := []struct {
+		runtime, construct string
+		ok                 bool
+	}{
+		{"runc", "action SCMP_ACT_NOTIFY", false}, // needs listenerPath
+		{"crun", "action SCMP_ACT_NOTIFY", true},
+		{"runc", "flag SECCOMP_FILTER_FLAG_LOG", false},
+		{"crun", "flag SECCOMP_FILTER_FLAG_LOG", true},
+		{"crun", "flag SECCOMP_FILTER_FLAG_NEW_LISTENER", false},
+		{"runc", "action SCMP_ACT_KILL_PROCESS", true},
+		{"crun", "defaultAction SCMP_ACT_NOTIFY", false},
+	}
+	for _, tt := range tests {
+		f, known := Accepts(tt.runtime, tt.construct)
+		if !known {
+			t.Errorf("%s %s: not measured", tt.runtime, tt.construct)
+			continue
+		}
+		if f.OK != tt.ok {
+			t.Errorf("%s %s: OK = %v, want %v (%s)", tt.runtime, tt.construct, f.OK, tt.ok, f.Message)
+		}
+	}
+	if _, known := Accepts("runc", "no such construct"); known {
+		t.Error("unknown construct reported as measured")
+	}
+	if len(Features("crun")) == 0 {
+		t.Error("no crun features")
+	}
+}

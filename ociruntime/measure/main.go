@@ -44,6 +44,7 @@ type options struct {
 	busybox  string
 	keep     bool
 	minimal  string
+	features bool
 }
 
 func main() {
@@ -57,6 +58,7 @@ func main() {
 	flag.StringVar(&o.busybox, "busybox", "/bin/busybox", "a static busybox for the container's rootfs")
 	flag.StringVar(&o.minimal, "minimal", "", "a profile (OCI seccomp JSON) expected NOT to start, e.g. the article's minimal profile")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory with the traces")
+	flag.BoolVar(&o.features, "features", false, "only check which actions and flags each runtime accepts; writes <out>/features.txt")
 	flag.Parse()
 	o.runtimes = strings.Split(runtimes, ",")
 	if err := run(o); err != nil {
@@ -107,6 +109,9 @@ func run(o options) error {
 		return err
 	}
 	kernel, _ := exec.Command("uname", "-r").Output()
+	if o.features {
+		return measureFeatures(o, work, bundle)
+	}
 	for _, rt := range o.runtimes {
 		version := runtimeVersion(rt)
 		fmt.Printf("## %s %s (kernel %s)\n\n", rt, version, strings.TrimSpace(string(kernel)))
