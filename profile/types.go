@@ -30,7 +30,7 @@ type Profile struct {
 // (e.g. x86 and x32 for x86_64) a filter should also accept.
 type ArchMap struct {
 	Arch      syscalls.Arch   `json:"architecture"`
-	SubArches []syscalls.Arch `json:"subArchitectures"`
+	SubArches []syscalls.Arch `json:"subArchitectures,omitempty"`
 }
 
 // Rule is one entry of syscalls[]: an action for a set of syscalls, optionally only when
