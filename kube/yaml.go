@@ -22,6 +22,11 @@ func Marshal(objs ...runtime.Object) ([]byte, error) {
 			return nil, fmt.Errorf("converting %T: %w", o, err)
 		}
 		clean(u)
+		// Manifests say what is wanted; the server owns status.
+		delete(u, "status")
+		if spec, ok := u["spec"].(map[string]any); ok && len(spec) == 0 {
+			delete(u, "spec")
+		}
 		if i > 0 {
 			buf.WriteString("---\n")
 		}

@@ -1,0 +1,239 @@
+package kube
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+
+	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// Defaults of the install manifests.
+const (
+	DefaultImage     = "ghcr.io/seccompctl/seccompctl:latest"
+	DefaultPort      = 9842
+	DefaultCRISocket = "/run/containerd/containerd.sock"
+	AgentName        = "seccompctl-agent"
+)
+
+// InstallOptions shape the agent's install manifests. The zero value gives the
+// defaults, which are also what deploy/base holds.
+type InstallOptions struct {
+	Image           string // default DefaultImage
+	ImagePullPolicy string // default IfNotPresent
+	Namespace       string // default DefaultNamespace
+	KubeletRoot     string // default DefaultKubeletRoot
+	Dir             string // default DefaultDir
+	Port            int    // default DefaultPort
+	// Monitor also runs violation monitoring in the agent. It needs the host's PID and
+	// network namespaces (audit records are multicast only in the initial network
+	// namespace), CAP_AUDIT_READ and the CRI socket, so it is off unless asked for.
+	Monitor   bool
+	CRISocket string // default DefaultCRISocket; only with Monitor
+}
+
+func (o *InstallOptions) setDefaults() error {
+	if o.Image == "" {
+		o.Image = DefaultImage
+	}
+	if o.ImagePullPolicy == "" {
+		o.ImagePullPolicy = string(corev1.PullIfNotPresent)
+	}
+	switch corev1.PullPolicy(o.ImagePullPolicy) {
+	case corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever:
+	default:
+		return fmt.Errorf("image pull policy %q: want Always, IfNotPresent or Never", o.ImagePullPolicy)
+	}
+	if o.Namespace == "" {
+		o.Namespace = DefaultNamespace
+	}
+	if errs := validation.IsDNS1123Label(o.Namespace); len(errs) > 0 {
+		return fmt.Errorf("namespace %q: %v", o.Namespace, errs)
+	}
+	if o.KubeletRoot == "" {
+		o.KubeletRoot = DefaultKubeletRoot
+	}
+	if !path.IsAbs(o.KubeletRoot) {
+		return fmt.Errorf("kubelet root %q must be an absolute path", o.KubeletRoot)
+	}
+	if o.Dir == "" {
+		o.Dir = DefaultDir
+	}
+	if err := ValidDir(o.Dir); err != nil {
+		return err
+	}
+	if o.Port == 0 {
+		o.Port = DefaultPort
+	}
+	if o.Port < 1 || o.Port > 65535 {
+		return fmt.Errorf("port %d out of range", o.Port)
+	}
+	if o.CRISocket == "" {
+		o.CRISocket = DefaultCRISocket
+	}
+	return nil
+}
+
+// Install returns the agent's Namespace, ServiceAccount, Role, RoleBinding and
+// DaemonSet, in the order they must be applied.
+//
+// The agent reads ConfigMaps, writes Events and its per-node status Leases, all in its
+// own namespace, and nothing else: it holds no write access to ConfigMaps, so a
+// compromised agent cannot change the profiles other nodes install.
+func Install(o InstallOptions) ([]runtime.Object, error) {
+	if err := o.setDefaults(); err != nil {
+		return nil, err
+	}
+	labels := map[string]string{"app.kubernetes.io/name": AgentName, "app.kubernetes.io/part-of": "seccompctl"}
+	meta := func(name string, namespaced bool) metav1.ObjectMeta {
+		m := metav1.ObjectMeta{Name: name, Labels: labels}
+		if namespaced {
+			m.Namespace = o.Namespace
+		}
+		return m
+	}
+	ns := &corev1.Namespace{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+		ObjectMeta: meta(o.Namespace, false),
+	}
+	// The agent needs a hostPath, which only the privileged Pod Security level allows.
+	ns.Labels = map[string]string{
+		"app.kubernetes.io/part-of":          "seccompctl",
+		"pod-security.kubernetes.io/enforce": "privileged",
+	}
+	sa := &corev1.ServiceAccount{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
+		ObjectMeta: meta(AgentName, true),
+	}
+	role := &rbacv1.Role{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"},
+		ObjectMeta: meta(AgentName, true),
+		Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "list", "watch"}},
+			{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
+			{APIGroups: []string{"events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
+			{APIGroups: []string{coordinationv1.GroupName}, Resources: []string{"leases"}, Verbs: []string{"get", "create", "update"}},
+		},
+	}
+	binding := &rbacv1.RoleBinding{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"},
+		ObjectMeta: meta(AgentName, true),
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: AgentName},
+		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: AgentName, Namespace: o.Namespace}},
+	}
+	return []runtime.Object{ns, sa, role, binding, daemonSet(o, labels)}, nil
+}
+
+func daemonSet(o InstallOptions, labels map[string]string) *appsv1.DaemonSet {
+	seccompDir := path.Join(o.KubeletRoot, "seccomp")
+	args := []string{
+		"agent",
+		"--node-name=$(NODE_NAME)",
+		"--namespace=$(POD_NAMESPACE)",
+		"--kubelet-root=" + o.KubeletRoot,
+		"--dir=" + o.Dir,
+		"--listen=:" + strconv.Itoa(o.Port),
+	}
+	caps := &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}
+	hostPathDir := corev1.HostPathDirectoryOrCreate
+	volumes := []corev1.Volume{{
+		Name:         "seccomp",
+		VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: seccompDir, Type: &hostPathDir}},
+	}}
+	mounts := []corev1.VolumeMount{{Name: "seccomp", MountPath: seccompDir}}
+	if o.Monitor {
+		args = append(args, "--monitor", "--cri-socket="+o.CRISocket)
+		caps.Add = []corev1.Capability{"AUDIT_READ"}
+		socket := corev1.HostPathSocket
+		volumes = append(volumes, corev1.Volume{
+			Name:         "cri-socket",
+			VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: o.CRISocket, Type: &socket}},
+		})
+		mounts = append(mounts, corev1.VolumeMount{Name: "cri-socket", MountPath: o.CRISocket})
+	}
+	probe := func(p string) *corev1.Probe {
+		return &corev1.Probe{
+			ProbeHandler:     corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: p, Port: intstr.FromString("http")}},
+			PeriodSeconds:    10,
+			TimeoutSeconds:   3,
+			FailureThreshold: 3,
+		}
+	}
+	root := int64(0)
+	no, yes := false, true
+	grace := int64(10)
+	container := corev1.Container{
+		Name:            "agent",
+		Image:           o.Image,
+		ImagePullPolicy: corev1.PullPolicy(o.ImagePullPolicy),
+		Args:            args,
+		Env: []corev1.EnvVar{
+			{Name: "NODE_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "spec.nodeName"}}},
+			{Name: "POD_NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}},
+		},
+		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: int32(o.Port), Protocol: corev1.ProtocolTCP}},
+		Resources: corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{
+				corev1.ResourceCPU:    resource.MustParse("10m"),
+				corev1.ResourceMemory: resource.MustParse("48Mi"),
+			},
+			Limits: corev1.ResourceList{
+				corev1.ResourceMemory: resource.MustParse("256Mi"),
+			},
+		},
+		LivenessProbe:  probe("/healthz"),
+		ReadinessProbe: probe("/readyz"),
+		SecurityContext: &corev1.SecurityContext{
+			// Root owns the kubelet's directory; no capability is needed to write it.
+			RunAsUser:                &root,
+			RunAsNonRoot:             &no,
+			ReadOnlyRootFilesystem:   &yes,
+			AllowPrivilegeEscalation: &no,
+			Capabilities:             caps,
+			SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+		VolumeMounts:             mounts,
+		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+	}
+	podSpec := corev1.PodSpec{
+		ServiceAccountName:            AgentName,
+		TerminationGracePeriodSeconds: &grace,
+		// A node agent must run on every node, tainted or not.
+		Tolerations: []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
+		Containers:  []corev1.Container{container},
+		Volumes:     volumes,
+		NodeSelector: map[string]string{
+			"kubernetes.io/os": "linux",
+		},
+	}
+	if o.Monitor {
+		podSpec.HostPID = true
+		podSpec.HostNetwork = true
+		podSpec.DNSPolicy = corev1.DNSClusterFirstWithHostNet
+	}
+	selector := map[string]string{"app.kubernetes.io/name": AgentName}
+	maxUnavailable := intstr.FromString("10%")
+	return &appsv1.DaemonSet{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "DaemonSet"},
+		ObjectMeta: metav1.ObjectMeta{Name: AgentName, Namespace: o.Namespace, Labels: labels},
+		Spec: appsv1.DaemonSetSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: selector},
+			UpdateStrategy: appsv1.DaemonSetUpdateStrategy{
+				Type:          appsv1.RollingUpdateDaemonSetStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDaemonSet{MaxUnavailable: &maxUnavailable},
+			},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       podSpec,
+			},
+		},
+	}
+}
