@@ -481,7 +481,7 @@ func contains(list []string, s string) bool {
 // nearestString returns the candidate closest to s (case-insensitively), or "" when
 // none is close enough to be a likely typo.
 func nearestString(s string, candidates []string) string {
-	best, bestD := "", len(s)/2+2
+	best, bestD := "", len(s)/4+2
 	for _, c := range candidates {
 		d := syscalls.Distance(strings.ToLower(s), strings.ToLower(c))
 		if d < bestD {

@@ -3,6 +3,7 @@ package profile
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -33,7 +34,8 @@ type Resource struct {
 // SeccompProfile resources (one, several YAML documents, or a List). It validates them
 // and returns every problem at once as an ErrorList.
 func Decode(name string, data []byte, opts ParseOptions) ([]*Profile, error) {
-	docs, format, serr := parseDocument(data)
+	ext := strings.ToLower(filepath.Ext(name))
+	docs, format, serr := parseDocument(data, ext == ".yaml" || ext == ".yml")
 	if serr != nil {
 		return nil, ErrorList{{File: name, Line: serr.pos.Line, Column: serr.pos.Column, Msg: serr.msg}}
 	}
@@ -83,17 +85,20 @@ func Decode(name string, data []byte, opts ParseOptions) ([]*Profile, error) {
 }
 
 // parseDocument picks the reader: JSON when the input starts like JSON, YAML otherwise.
-// A YAML flow mapping also starts with '{', so a JSON syntax error falls back to YAML
-// before it is reported.
-func parseDocument(data []byte) ([]*node, Format, *syntaxError) {
+// A YAML flow mapping also starts with '{': in a file named .yaml or .yml a JSON syntax
+// error falls back to YAML before it is reported (elsewhere YAML would accept broken
+// JSON such as {"a": } and hide the mistake).
+func parseDocument(data []byte, yamlName bool) ([]*node, Format, *syntaxError) {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
 		n, jerr := parseJSON(data)
 		if jerr == nil {
 			return []*node{n}, FormatJSON, nil
 		}
-		if docs, yerr := parseYAML(data); yerr == nil && len(docs) > 0 {
-			return docs, FormatYAML, nil
+		if yamlName {
+			if docs, yerr := parseYAML(data); yerr == nil && len(docs) > 0 {
+				return docs, FormatYAML, nil
+			}
 		}
 		jerr.msg = "invalid JSON: " + jerr.msg
 		return nil, FormatJSON, jerr
