@@ -26,6 +26,8 @@ type App struct {
 var verbs = []func(*App) *cobra.Command{
 	newCmdVersion,
 	newCmdSyscalls,
+	newCmdFmt,
+	newCmdConvert,
 }
 
 // NewRootCmd builds the command tree.
