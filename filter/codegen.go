@@ -1,0 +1,435 @@
+package filter
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/seccompctl/seccompctl/bpf"
+	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/syscalls"
+)
+
+// The program:
+//
+//	ld [arch]; jeq AUDIT_ARCH_1, group1; jeq AUDIT_ARCH_2, group2; ...; ret KILL_THREAD
+//	group1: ld [nr]; a search tree of jge over runs of consecutive numbers that share an
+//	        outcome, whose leaves jump straight to a return or to an argument block
+//	        argument blocks: the conditional rules of one syscall, in order, then the default
+//	        returns of the group
+//
+// A syscall whose outcome does not depend on its arguments thus passes only loads of
+// nr and arch, conditional jumps against constants and a return: the kernel's action
+// cache can skip the filter for it.
+
+// run is a maximal range of syscall numbers with the same code.
+type run struct {
+	lo, hi uint32
+	out    outcome
+	key    string
+	weight int64
+}
+
+// Weights of syscalls in the search: the average the tree minimises is dominated by the
+// syscalls a program makes (allowed ones) of the group's main architecture.
+const (
+	weightAllowed = 1000
+	weightDenied  = 20
+	weightX32     = 1
+	weightGap     = 1
+)
+
+func (f *Filter) generate() (bpf.Program, error) {
+	b := bpf.NewBuilder()
+	b.LoadAbs(bpf.OffsetArch)
+	for gi, g := range f.groups {
+		b.JumpIf(bpf.JmpJEQ, g.audit, fmt.Sprintf("g%d", gi), "")
+	}
+	b.Ret(badArchRet)
+	for gi, g := range f.groups {
+		b.Label(fmt.Sprintf("g%d", gi))
+		gen := &groupGen{b: b, g: g, prefix: fmt.Sprintf("g%d.", gi), bigEndian: f.BigEndian, blocks: map[string]*entry{}}
+		gen.emit()
+	}
+	prog, err := b.Program()
+	if err != nil {
+		return nil, fmt.Errorf("compiling the profile: %w", err)
+	}
+	return prog, nil
+}
+
+type groupGen struct {
+	b         *bpf.Builder
+	g         *group
+	prefix    string
+	bigEndian bool
+	rets      []uint32
+	blocks    map[string]*entry
+	order     []string
+	fresh     int
+}
+
+func (gg *groupGen) retLabel(ret uint32) string {
+	if !slices.Contains(gg.rets, ret) {
+		gg.rets = append(gg.rets, ret)
+	}
+	return fmt.Sprintf("%sret.%08x", gg.prefix, ret)
+}
+
+func (gg *groupGen) label() string {
+	gg.fresh++
+	return fmt.Sprintf("%sL%d", gg.prefix, gg.fresh)
+}
+
+// target is where a leaf of the search jumps: a return or an argument block.
+func (gg *groupGen) target(r *run) string {
+	if r.out.constant() {
+		return gg.retLabel(r.out.ret)
+	}
+	if _, ok := gg.blocks[r.key]; !ok {
+		gg.blocks[r.key] = r.out.e
+		gg.order = append(gg.order, r.key)
+	}
+	return gg.prefix + "args." + r.key
+}
+
+func (gg *groupGen) emit() {
+	runs := gg.g.runs()
+	tree := searchTree(weights(runs))
+	if tree.leaf() {
+		gg.b.Goto(gg.target(&runs[0]))
+	} else {
+		gg.b.LoadAbs(bpf.OffsetNr)
+		gg.emitNode(tree, runs)
+	}
+	for _, key := range gg.order {
+		gg.b.Label(gg.prefix + "args." + key)
+		gg.emitArgs(gg.blocks[key])
+	}
+	for i := 0; i < len(gg.rets); i++ { // emitArgs may add returns
+		gg.b.Label(fmt.Sprintf("%sret.%08x", gg.prefix, gg.rets[i]))
+		gg.b.Ret(gg.rets[i])
+	}
+}
+
+func (gg *groupGen) nodeTarget(n *node, runs []run) string {
+	if n.leaf() {
+		return gg.target(&runs[n.lo])
+	}
+	return fmt.Sprintf("%sn%d-%d", gg.prefix, n.lo, n.hi)
+}
+
+func (gg *groupGen) emitNode(n *node, runs []run) {
+	if n.leaf() {
+		return
+	}
+	gg.b.Label(gg.nodeTarget(n, runs))
+	gg.b.JumpIf(bpf.JmpJGE, runs[n.split].lo, gg.nodeTarget(n.right, runs), gg.nodeTarget(n.left, runs))
+	gg.emitNode(n.left, runs)
+	gg.emitNode(n.right, runs)
+}
+
+// runs cuts the 32-bit number space where the outcome can change and merges
+// neighbours with the same code.
+func (g *group) runs() []run {
+	points := []uint64{0, 1, x32Bit, 0x80000000, 0xc0000000, 0xffffffff}
+	for nr := range g.entries {
+		points = append(points, uint64(nr), uint64(nr)+1)
+	}
+	for _, m := range g.members {
+		points = append(points, uint64(m.maxNr)+1)
+	}
+	slices.Sort(points)
+	points = slices.Compact(points)
+	for len(points) > 0 && points[len(points)-1] > 0xffffffff {
+		points = points[:len(points)-1]
+	}
+	var out []run
+	for i, p := range points {
+		end := uint64(0xffffffff)
+		if i+1 < len(points) {
+			end = points[i+1] - 1
+		}
+		o := g.outcome(uint32(p))
+		key := g.key(o)
+		if n := len(out); n > 0 && out[n-1].key == key {
+			out[n-1].hi = uint32(end)
+			continue
+		}
+		out = append(out, run{lo: uint32(p), hi: uint32(end), out: o, key: key})
+	}
+	for _, m := range g.members {
+		w := func(o outcome) int64 {
+			switch {
+			case m.arch == syscalls.X32:
+				return weightX32
+			case !o.constant() || o.ret == bpf.RetAllow || o.ret == bpf.RetLog:
+				return weightAllowed
+			}
+			return weightDenied
+		}
+		for _, e := range syscalls.Table(m.arch) {
+			nr := uint32(e.Nr)
+			i, _ := slices.BinarySearchFunc(out, nr, func(r run, nr uint32) int {
+				switch {
+				case r.hi < nr:
+					return -1
+				case r.lo > nr:
+					return 1
+				}
+				return 0
+			})
+			if i < len(out) {
+				out[i].weight += w(out[i].out)
+			}
+		}
+	}
+	return out
+}
+
+func weights(runs []run) []int64 {
+	w := make([]int64, len(runs))
+	for i, r := range runs {
+		w[i] = r.weight + weightGap
+	}
+	return w
+}
+
+// key identifies the code of an outcome: runs and argument blocks with equal keys
+// share it.
+func (g *group) key(o outcome) string {
+	if o.constant() {
+		return fmt.Sprintf("r%08x", o.ret)
+	}
+	var b strings.Builder
+	if o.e.arch.Is64() {
+		b.WriteString("64")
+	} else {
+		b.WriteString("32")
+	}
+	for _, r := range o.e.rules {
+		fmt.Fprintf(&b, "|%08x", r.ret)
+		for _, c := range r.conds {
+			fmt.Fprintf(&b, ":%d%d.%x.%x", c.arg, c.op, c.val, c.mask)
+		}
+	}
+	fmt.Fprintf(&b, "|d%08x", g.defRet)
+	return b.String()
+}
+
+// emitArgs emits the conditional rules of one syscall in order; the first that matches
+// decides, and the default action follows the last. Consecutive rules with the same
+// action that each test one argument for equality share one test of its high word and
+// become a list of jeq.
+func (gg *groupGen) emitArgs(e *entry) {
+	is64 := e.arch.Is64()
+	rules := e.rules
+	for i := 0; i < len(rules); {
+		j := i + 1
+		if hi, ok := eqSetKey(rules[i], is64); ok {
+			for j < len(rules) && rules[j].ret == rules[i].ret {
+				if h, ok := eqSetKey(rules[j], is64); !ok || h != hi || rules[j].conds[0].arg != rules[i].conds[0].arg {
+					break
+				}
+				j++
+			}
+		}
+		fail := gg.retLabel(gg.g.defRet)
+		if j < len(rules) {
+			fail = gg.label()
+		}
+		pass := gg.retLabel(rules[i].ret)
+		if j-i > 1 {
+			gg.emitEqSet(rules[i:j], is64, pass, fail)
+		} else {
+			gg.emitConds(rules[i].conds, is64, pass, fail)
+		}
+		if j < len(rules) {
+			gg.b.Label(fail)
+		}
+		i = j
+	}
+}
+
+// eqSetKey reports whether r is a single equality test and returns the high word it
+// expects.
+func eqSetKey(r condRule, is64 bool) (uint32, bool) {
+	if len(r.conds) != 1 || r.conds[0].op != profile.OpEqualTo {
+		return 0, false
+	}
+	if !is64 {
+		return 0, true
+	}
+	return uint32(r.conds[0].val >> 32), true
+}
+
+func (gg *groupGen) emitEqSet(rules []condRule, is64 bool, pass, fail string) {
+	arg := rules[0].conds[0].arg
+	lo, hi := bpf.ArgOffsets(arg, gg.bigEndian)
+	if is64 {
+		next := gg.label()
+		gg.b.LoadAbs(hi)
+		gg.b.JumpIf(bpf.JmpJEQ, uint32(rules[0].conds[0].val>>32), next, fail)
+		gg.b.Label(next)
+	}
+	gg.b.LoadAbs(lo)
+	for i, r := range rules {
+		f := ""
+		if i == len(rules)-1 {
+			f = fail
+		}
+		gg.b.JumpIf(bpf.JmpJEQ, uint32(r.conds[0].val), pass, f)
+	}
+}
+
+// emitConds emits the AND of cs: every condition passing jumps on to the next, the last
+// to pass; any failing jumps to fail.
+func (gg *groupGen) emitConds(cs []cond, is64 bool, pass, fail string) {
+	var live []cond
+	for _, c := range cs {
+		switch trivial(c, is64) {
+		case alwaysFalse:
+			gg.b.Goto(fail)
+			return
+		case alwaysTrue:
+			continue
+		}
+		live = append(live, c)
+	}
+	if len(live) == 0 {
+		gg.b.Goto(pass)
+		return
+	}
+	for i, c := range live {
+		next := pass
+		if i < len(live)-1 {
+			next = gg.label()
+		}
+		if is64 {
+			gg.emitCond64(c, next, fail)
+		} else {
+			gg.emitCond32(c, next, fail)
+		}
+		if i < len(live)-1 {
+			gg.b.Label(next)
+		}
+	}
+}
+
+type truth int
+
+const (
+	depends truth = iota
+	alwaysTrue
+	alwaysFalse
+)
+
+func trivial(c cond, is64 bool) truth {
+	top := uint64(1<<64 - 1)
+	if !is64 {
+		top = 0xffffffff
+	}
+	switch {
+	case c.op == profile.OpGreaterEqual && c.val == 0, c.op == profile.OpLessEqual && c.val == top:
+		return alwaysTrue
+	case c.op == profile.OpLessThan && c.val == 0, c.op == profile.OpGreaterThan && c.val == top:
+		return alwaysFalse
+	}
+	return depends
+}
+
+// jumpFor emits a comparison of A with k that goes to pass when the operator holds.
+func (gg *groupGen) compare(op profile.Operator, k uint32, pass, fail string) {
+	switch op {
+	case profile.OpEqualTo:
+		gg.b.JumpIf(bpf.JmpJEQ, k, pass, fail)
+	case profile.OpNotEqual:
+		gg.b.JumpIf(bpf.JmpJEQ, k, fail, pass)
+	case profile.OpGreaterThan:
+		gg.b.JumpIf(bpf.JmpJGT, k, pass, fail)
+	case profile.OpGreaterEqual:
+		gg.b.JumpIf(bpf.JmpJGE, k, pass, fail)
+	case profile.OpLessThan:
+		gg.b.JumpIf(bpf.JmpJGE, k, fail, pass)
+	case profile.OpLessEqual:
+		gg.b.JumpIf(bpf.JmpJGT, k, fail, pass)
+	}
+}
+
+func (gg *groupGen) emitCond32(c cond, pass, fail string) {
+	lo, _ := bpf.ArgOffsets(c.arg, gg.bigEndian)
+	gg.b.LoadAbs(lo)
+	if c.op == profile.OpMaskedEqual {
+		if c.mask != 0xffffffff {
+			gg.b.Add(bpf.Instruction{Op: bpf.ClassALU | bpf.AluAND | bpf.SrcK, K: uint32(c.mask)})
+		}
+		gg.b.JumpIf(bpf.JmpJEQ, uint32(c.val), pass, fail)
+		return
+	}
+	gg.compare(c.op, uint32(c.val), pass, fail)
+}
+
+// emitCond64 compares a 64-bit argument: the high word first, then, only when the high
+// words are equal, the low word; ordered comparisons are lexicographic on (high, low).
+func (gg *groupGen) emitCond64(c cond, pass, fail string) {
+	loOff, hiOff := bpf.ArgOffsets(c.arg, gg.bigEndian)
+	vh, vl := uint32(c.val>>32), uint32(c.val)
+	b := gg.b
+	switch c.op {
+	case profile.OpMaskedEqual:
+		mh, ml := uint32(c.mask>>32), uint32(c.mask)
+		if mh != 0 {
+			next := pass
+			if ml != 0 {
+				next = gg.label()
+			}
+			b.LoadAbs(hiOff)
+			if mh != 0xffffffff {
+				b.Add(bpf.Instruction{Op: bpf.ClassALU | bpf.AluAND | bpf.SrcK, K: mh})
+			}
+			b.JumpIf(bpf.JmpJEQ, vh, next, fail)
+			if ml == 0 {
+				return
+			}
+			b.Label(next)
+		}
+		b.LoadAbs(loOff)
+		if ml != 0xffffffff {
+			b.Add(bpf.Instruction{Op: bpf.ClassALU | bpf.AluAND | bpf.SrcK, K: ml})
+		}
+		b.JumpIf(bpf.JmpJEQ, vl, pass, fail)
+	case profile.OpEqualTo, profile.OpNotEqual:
+		lo := gg.label()
+		b.LoadAbs(hiOff)
+		if c.op == profile.OpEqualTo {
+			b.JumpIf(bpf.JmpJEQ, vh, lo, fail)
+		} else {
+			b.JumpIf(bpf.JmpJEQ, vh, lo, pass)
+		}
+		b.Label(lo)
+		b.LoadAbs(loOff)
+		gg.compare(c.op, vl, pass, fail)
+	default:
+		// above: the high word alone decides that the argument is greater.
+		above, below := pass, fail
+		if c.op == profile.OpLessThan || c.op == profile.OpLessEqual {
+			above, below = fail, pass
+		}
+		lo := gg.label()
+		b.LoadAbs(hiOff)
+		switch vh {
+		case 0:
+			b.JumpIf(bpf.JmpJGT, 0, above, lo)
+		case 0xffffffff:
+			b.JumpIf(bpf.JmpJEQ, vh, lo, below)
+		default:
+			eq := gg.label()
+			b.JumpIf(bpf.JmpJGT, vh, above, eq)
+			b.Label(eq)
+			b.JumpIf(bpf.JmpJEQ, vh, lo, below)
+		}
+		b.Label(lo)
+		b.LoadAbs(loOff)
+		gg.compare(c.op, vl, pass, fail)
+	}
+}

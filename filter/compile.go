@@ -1,0 +1,370 @@
+package filter
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/seccompctl/seccompctl/bpf"
+	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/syscalls"
+)
+
+// Options say which machine and container a profile is compiled for.
+type Options struct {
+	// Arches, when set, are exactly the architectures the program accepts. When empty,
+	// the program accepts the native architecture and those the profile lists (after
+	// archMap), as runc does.
+	Arches []syscalls.Arch
+	// Native is the architecture of the machine that loads the program, used for
+	// archMap and includes/excludes. Zero means Arches[0] if set, else the architecture
+	// seccompctl was built for.
+	Native syscalls.Arch
+	// Caps is the container's capability set for includes/excludes; nil means none
+	// (profile.DefaultCaps is what container runtimes grant by default).
+	Caps []string
+	// Kernel is the host kernel release for minKernel; empty means a new enough kernel.
+	Kernel string
+}
+
+// Filter is a compiled profile.
+type Filter struct {
+	// Program is the BPF program to load.
+	Program bpf.Program
+	// Arches are the architectures the program accepts; syscalls from any other get
+	// the bad-architecture action, SECCOMP_RET_KILL_THREAD.
+	Arches []syscalls.Arch
+	// BigEndian is the byte order of the machine the program is for.
+	BigEndian bool
+	// Flags are the seccomp(2) flags to install the program with: the profile's, plus
+	// SECCOMP_FILTER_FLAG_NEW_LISTENER when a rule uses SCMP_ACT_NOTIFY.
+	Flags []profile.Flag
+	// Warnings are what the profile says that may not mean what its author meant.
+	Warnings []Warning
+	// Profile is the resolved profile the program was compiled from; RuleRef.Rule
+	// indexes its Syscalls.
+	Profile *profile.Profile
+
+	defRet uint32
+	groups []*group
+}
+
+// Warning is something in the profile that compiles but deserves a look.
+type Warning struct {
+	Kind    WarningKind   `json:"kind"`
+	Rule    int           `json:"rule"` // index in the resolved profile's syscalls, -1 for none
+	Syscall string        `json:"syscall,omitempty"`
+	Arch    syscalls.Arch `json:"arch,omitempty"`
+	Message string        `json:"message"`
+}
+
+// WarningKind classifies warnings.
+type WarningKind string
+
+const (
+	// WarnUnknownSyscall: a name no architecture knows; ignored, as runc ignores it.
+	WarnUnknownSyscall WarningKind = "unknown-syscall"
+	// WarnSameArgIndex: two conditions test the same argument; runc then adds every
+	// condition of the rule as a separate rule, so they are OR'd, not AND'd.
+	WarnSameArgIndex WarningKind = "same-arg-index"
+	// WarnTruncatedValue: a value or mask with high bits on a 32-bit architecture, where
+	// only the low 32 bits are compared.
+	WarnTruncatedValue WarningKind = "truncated-value"
+	// WarnShadowed: a rule that never applies because an earlier rule decides the
+	// syscall for every argument, or a conditional rule replaced by a later
+	// unconditional one (libseccomp keeps the unconditional rule).
+	WarnShadowed WarningKind = "shadowed-rule"
+	// WarnConflict: two rules with the same conditions and different actions; libseccomp
+	// refuses the profile (EEXIST), so runc fails to start the container.
+	WarnConflict WarningKind = "conflict"
+	// WarnAmbiguous: two conditional rules with different actions can both match; we
+	// apply the first, libseccomp decides by its own ordering of the conditions.
+	WarnAmbiguous WarningKind = "ambiguous"
+	// WarnNoTable: an architecture seccompctl has no syscall table for; it is left out
+	// of the program, so its syscalls get the bad-architecture action.
+	WarnNoTable WarningKind = "no-syscall-table"
+	// WarnNotifyWrite: SCMP_ACT_NOTIFY on write, which runc refuses.
+	WarnNotifyWrite WarningKind = "notify-write"
+)
+
+func (w Warning) String() string {
+	s := ""
+	if w.Rule >= 0 {
+		s = fmt.Sprintf("syscalls[%d]: ", w.Rule)
+	}
+	return s + w.Message
+}
+
+// ErrTooLong is returned when the program would exceed the kernel's 4096 instructions.
+var ErrTooLong = bpf.ErrTooLong
+
+// Compile resolves p for opts and compiles it.
+func Compile(p *profile.Profile, opts Options) (*Filter, error) {
+	native := opts.Native
+	if native == syscalls.ArchInvalid {
+		if len(opts.Arches) > 0 {
+			native = opts.Arches[0]
+		} else {
+			native = syscalls.Native()
+		}
+	}
+	if native == syscalls.X32 {
+		native = syscalls.X86_64
+	}
+	r, err := p.Resolve(profile.ResolveOptions{Caps: opts.Caps, Arch: native, Kernel: opts.Kernel})
+	if err != nil {
+		return nil, err
+	}
+	f, err := build(r, native, opts.Arches)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := f.generate()
+	if err != nil {
+		return nil, err
+	}
+	f.Program = prog
+	return f, nil
+}
+
+func build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*Filter, error) {
+	if r.DefaultAction == profile.ActNotify {
+		return nil, errors.New("defaultAction: SCMP_ACT_NOTIFY cannot be the default action (runc refuses it)")
+	}
+	defRet, err := retFor(r.DefaultAction, r.DefaultErrnoRet, r.DefaultErrno, "defaultErrnoRet")
+	if err != nil {
+		return nil, err
+	}
+	f := &Filter{Profile: r, defRet: defRet, Flags: slices.Clone(r.Flags)}
+	w := &warnings{seen: map[string]bool{}}
+
+	if len(arches) == 0 {
+		arches = append([]syscalls.Arch{native}, r.Architectures...)
+	}
+	listed := map[syscalls.Arch]bool{}
+	for _, a := range r.Architectures {
+		listed[a] = true
+	}
+	var plans []*archPlan
+	for _, a := range arches {
+		if !a.Valid() {
+			return nil, fmt.Errorf("invalid architecture %v", a)
+		}
+		if slices.ContainsFunc(plans, func(p *archPlan) bool { return p.arch == a }) {
+			continue
+		}
+		if !syscalls.HasTable(a) {
+			w.add(Warning{Kind: WarnNoTable, Rule: -1, Arch: a, Message: fmt.Sprintf(
+				"no syscall table for %v: left out of the program, its syscalls get the bad-architecture action", a)})
+			continue
+		}
+		plans = append(plans, &archPlan{arch: a, is64: a.Is64(), listed: listed[a], entries: map[uint32]*entry{}})
+	}
+	if len(plans) == 0 {
+		return nil, errors.New("no architecture with a syscall table to compile for")
+	}
+	f.BigEndian = plans[0].arch.BigEndian()
+	for _, p := range plans[1:] {
+		if p.arch.BigEndian() != f.BigEndian {
+			return nil, fmt.Errorf("architectures %v and %v have different byte orders; one program cannot serve both", plans[0].arch, p.arch)
+		}
+	}
+
+	notify := false
+	for i := range r.Syscalls {
+		rule := &r.Syscalls[i]
+		path := fmt.Sprintf("syscalls[%d]", i)
+		ret, err := retFor(rule.Action, rule.ErrnoRet, rule.Errno, path)
+		if err != nil {
+			return nil, err
+		}
+		names := rule.AllNames()
+		for _, ap := range plans {
+			for _, n := range names {
+				if nr, ok := syscalls.Number(ap.arch, n); ok && nr > 0 && uint32(nr) > ap.maxNr {
+					ap.maxNr = uint32(nr)
+				}
+			}
+		}
+		for _, n := range names {
+			if !syscalls.Known(n) && !isMuxName(n) {
+				w.add(Warning{Kind: WarnUnknownSyscall, Rule: i, Syscall: n, Message: fmt.Sprintf(
+					"unknown syscall %q ignored, as runc ignores it", n)})
+			}
+		}
+		if ret == defRet {
+			continue // runc drops rules that repeat the default action
+		}
+		for _, a := range rule.Args {
+			if a.Index > profile.MaxArgIndex {
+				return nil, fmt.Errorf("%s: argument index %d out of range (0 to %d)", path, a.Index, profile.MaxArgIndex)
+			}
+			if !a.Op.Valid() {
+				return nil, fmt.Errorf("%s: invalid operator %v", path, a.Op)
+			}
+		}
+		if rule.Action == profile.ActNotify {
+			notify = true
+			if slices.Contains(names, "write") {
+				w.add(Warning{Kind: WarnNotifyWrite, Rule: i, Syscall: "write", Message: "SCMP_ACT_NOTIFY on write: runc refuses to start such a container"})
+			}
+		}
+		variants, split := splitArgs(rule.Args)
+		if split {
+			w.add(Warning{Kind: WarnSameArgIndex, Rule: i, Message: "two conditions test the same argument: runc then adds each condition as a rule of its own, so any one of them suffices"})
+		}
+		for _, n := range names {
+			for _, ap := range plans {
+				nr, direct := syscalls.Number(ap.arch, n)
+				mux, call, viaMux := multiplexed(ap.arch, n)
+				if !direct && !viaMux {
+					continue
+				}
+				for _, args := range variants {
+					cs, truncated := ap.conditions(args)
+					if truncated {
+						w.add(Warning{Kind: WarnTruncatedValue, Rule: i, Syscall: n, Arch: ap.arch, Message: fmt.Sprintf(
+							"a value or mask has bits above 32 but %v compares only the low 32 bits of arguments", ap.arch)})
+					}
+					if direct {
+						ap.add(w, uint32(nr), n, ret, cs, RuleRef{Rule: i, Name: n})
+					}
+					if viaMux {
+						mcs, _ := ap.conditions(withoutArg0(args))
+						mcs = append([]cond{{arg: 0, op: profile.OpEqualTo, val: call}}, mcs...)
+						via, _ := syscalls.Name(ap.arch, int(mux))
+						ap.add(w, mux, via, ret, mcs, RuleRef{Rule: i, Name: n, Via: via})
+					}
+				}
+			}
+		}
+	}
+	if notify && !slices.Contains(f.Flags, profile.FlagNewListener) {
+		f.Flags = append(f.Flags, profile.FlagNewListener)
+	}
+	for _, ap := range plans {
+		f.Arches = append(f.Arches, ap.arch)
+		for _, nr := range sortedKeys(ap.entries) {
+			ap.ambiguities(w, ap.entries[nr])
+		}
+	}
+	f.groups = groupPlans(plans, defRet, !permissive(r.DefaultAction))
+	f.Warnings = w.list
+	return f, nil
+}
+
+func isMuxName(n string) bool {
+	_, s := socketCalls[n]
+	_, i := ipcCalls[n]
+	return s || i
+}
+
+func withoutArg0(args []profile.Arg) []profile.Arg {
+	var out []profile.Arg
+	for _, a := range args {
+		if a.Index != 0 {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// add records a rule for syscall nr with libseccomp's precedence: the first rule without
+// conditions decides the syscall for every argument, replacing conditional rules added
+// before it and hiding those after; conditional rules keep their order.
+func (ap *archPlan) add(w *warnings, nr uint32, name string, ret uint32, cs []cond, ref RuleRef) {
+	e := ap.entries[nr]
+	if e == nil {
+		tableName, ok := syscalls.Name(ap.arch, int(nr))
+		if !ok {
+			tableName = name
+		}
+		e = &entry{nr: nr, arch: ap.arch, name: tableName}
+		ap.entries[nr] = e
+	}
+	if e.uncond {
+		if ret != e.ret {
+			w.add(Warning{Kind: WarnShadowed, Rule: ref.Rule, Syscall: e.name, Arch: ap.arch, Message: fmt.Sprintf(
+				"never applies to %s: syscalls[%d] already decides it for every argument", e.name, e.ref.Rule)})
+		}
+		return
+	}
+	if len(cs) == 0 {
+		for _, r := range e.rules {
+			if r.ret != ret {
+				w.add(Warning{Kind: WarnShadowed, Rule: r.ref.Rule, Syscall: e.name, Arch: ap.arch, Message: fmt.Sprintf(
+					"never applies to %s: the unconditional syscalls[%d] replaces it, as libseccomp does", e.name, ref.Rule)})
+			}
+		}
+		e.uncond, e.ret, e.ref, e.rules = true, ret, ref, nil
+		return
+	}
+	for _, r := range e.rules {
+		if sameConds(r.conds, cs) {
+			if r.ret != ret {
+				w.add(Warning{Kind: WarnConflict, Rule: ref.Rule, Syscall: e.name, Arch: ap.arch, Message: fmt.Sprintf(
+					"same conditions as syscalls[%d] for %s with another action: libseccomp refuses this (runc fails to start the container); seccompctl applies the first", r.ref.Rule, e.name)})
+			}
+			return
+		}
+	}
+	e.rules = append(e.rules, condRule{ret: ret, conds: cs, ref: ref})
+}
+
+// ambiguities warns about conditional rules with different actions that can match the
+// same arguments.
+func (ap *archPlan) ambiguities(w *warnings, e *entry) {
+	for i, a := range e.rules {
+		for _, b := range e.rules[i+1:] {
+			if a.ret != b.ret && mayOverlap(a.conds, b.conds, ap.is64) && !sameConds(a.conds, b.conds) {
+				w.add(Warning{Kind: WarnAmbiguous, Rule: b.ref.Rule, Syscall: e.name, Arch: ap.arch, Message: fmt.Sprintf(
+					"can match the same arguments of %s as syscalls[%d] with another action: seccompctl applies the first; libseccomp picks by its own ordering of the conditions", e.name, a.ref.Rule)})
+			}
+		}
+	}
+}
+
+func groupPlans(plans []*archPlan, defRet uint32, stub bool) []*group {
+	var groups []*group
+	for _, ap := range plans {
+		audit := ap.arch.AuditArch()
+		var g *group
+		for _, x := range groups {
+			if x.audit == audit {
+				g = x
+			}
+		}
+		if g == nil {
+			g = &group{audit: audit, entries: map[uint32]*entry{}, stub: stub, defRet: defRet}
+			groups = append(groups, g)
+		}
+		g.members = append(g.members, ap)
+		for nr, e := range ap.entries {
+			g.entries[nr] = e
+		}
+	}
+	return groups
+}
+
+type warnings struct {
+	list []Warning
+	seen map[string]bool
+}
+
+func (w *warnings) add(x Warning) {
+	key := fmt.Sprintf("%s/%d/%s", x.Kind, x.Rule, x.Syscall)
+	if w.seen[key] {
+		return
+	}
+	w.seen[key] = true
+	w.list = append(w.list, x)
+}
+
+func sortedKeys[V any](m map[uint32]V) []uint32 {
+	keys := make([]uint32, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,74 @@
+package filter
+
+// node is a node of the search tree over runs of syscall numbers: a leaf names a run,
+// an inner node splits the runs [lo, hi] at run split (numbers below the first number
+// of run split go left).
+type node struct {
+	lo, hi      int
+	split       int
+	left, right *node
+}
+
+func (n *node) leaf() bool { return n.left == nil }
+
+// maxOptimalRuns bounds the quadratic optimal-tree computation; larger searches are
+// split by weight instead.
+const maxOptimalRuns = 1500
+
+// searchTree returns the binary search tree over len(w) runs that minimises the sum of
+// weight × depth: the weighted average number of comparisons. It is the optimal
+// alphabetic tree, computed with Knuth's monotone-root dynamic program in O(n²).
+func searchTree(w []int64) *node {
+	n := len(w)
+	prefix := make([]int64, n+1)
+	for i, x := range w {
+		prefix[i+1] = prefix[i] + x
+	}
+	if n > maxOptimalRuns {
+		return splitByWeight(prefix, 0, n-1)
+	}
+	cost := make([]int64, n*n)
+	root := make([]int32, n*n)
+	for i := range n {
+		root[i*n+i] = int32(i)
+	}
+	for size := 2; size <= n; size++ {
+		for i := 0; i+size-1 < n; i++ {
+			j := i + size - 1
+			kmin := max(int(root[i*n+j-1]), i+1)
+			kmax := int(root[(i+1)*n+j])
+			best, bestK := int64(-1), kmin
+			for k := kmin; k <= kmax; k++ {
+				c := cost[i*n+k-1] + cost[k*n+j]
+				if best < 0 || c < best {
+					best, bestK = c, k
+				}
+			}
+			cost[i*n+j] = best + prefix[j+1] - prefix[i]
+			root[i*n+j] = int32(bestK)
+		}
+	}
+	var mk func(i, j int) *node
+	mk = func(i, j int) *node {
+		if i == j {
+			return &node{lo: i, hi: j}
+		}
+		k := int(root[i*n+j])
+		return &node{lo: i, hi: j, split: k, left: mk(i, k-1), right: mk(k, j)}
+	}
+	return mk(0, n-1)
+}
+
+// splitByWeight builds a tree by splitting at the weighted median: within a factor of
+// the optimum, in O(n log n).
+func splitByWeight(prefix []int64, i, j int) *node {
+	if i == j {
+		return &node{lo: i, hi: j}
+	}
+	half := (prefix[i] + prefix[j+1]) / 2
+	k := i + 1
+	for k < j && prefix[k] < half {
+		k++
+	}
+	return &node{lo: i, hi: j, split: k, left: splitByWeight(prefix, i, k-1), right: splitByWeight(prefix, k, j)}
+}
