@@ -63,4 +63,4 @@ func (n *node) get(key string) *node {
 const maxDepth = 64
 
 // maxNodes bounds the size of a YAML document after alias expansion.
-const maxNodes = 4 << 20
+const maxNodes = 1 << 20
