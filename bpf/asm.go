@@ -35,7 +35,7 @@ type Annotator func(pc int, ins Instruction) string
 func Disassemble(p Program, bigEndian bool, note Annotator) string {
 	var b strings.Builder
 	for pc, ins := range p {
-		text := FormatInstruction(ins, pc)
+		text := formatInstruction(ins, pc, len(p))
 		comment := loadComment(ins, bigEndian)
 		if note != nil {
 			if n := note(pc, ins); n != "" {
@@ -88,11 +88,20 @@ func loadComment(ins Instruction, bigEndian bool) string {
 // FormatInstruction renders one instruction; jump targets are absolute positions when
 // pc >= 0 and relative (+N) otherwise.
 func FormatInstruction(ins Instruction, pc int) string {
+	return formatInstruction(ins, pc, -1)
+}
+
+// formatInstruction writes targets at or past n (the program length, -1 if unknown)
+// as relative offsets, since no label can name them.
+func formatInstruction(ins Instruction, pc, n int) string {
 	target := func(off uint32) string {
-		if pc < 0 {
+		if pc < 0 || (n >= 0 && pc+1+int(off) >= n) {
 			return fmt.Sprintf("+%d", off)
 		}
 		return fmt.Sprintf("%04d", pc+1+int(off))
+	}
+	if !canonical(ins) {
+		return fmt.Sprintf(".raw %#04x, %d, %d, %#x", ins.Op, ins.Jt, ins.Jf, ins.K)
 	}
 	src := func() string {
 		if ins.Op&SrcX != 0 {
@@ -149,6 +158,23 @@ func FormatInstruction(ins Instruction, pc int) string {
 	return fmt.Sprintf(".raw %#04x, %d, %d, %#x", ins.Op, ins.Jt, ins.Jf, ins.K)
 }
 
+// canonical reports whether the fields an instruction does not use are zero, so that
+// its mnemonic form says everything about it.
+func canonical(ins Instruction) bool {
+	if !ins.IsConditionalJump() && (ins.Jt != 0 || ins.Jf != 0) {
+		return false
+	}
+	switch ins.Op {
+	case ClassMISC | MiscTAX, ClassMISC | MiscTXA, ClassALU | AluNEG, ClassRET | RetA,
+		ClassLD | SizeW | ModeLEN, ClassLDX | SizeW | ModeLEN:
+		return ins.K == 0
+	}
+	if (ins.Class() == ClassALU || ins.Class() == ClassJMP) && ins.Op&SrcX != 0 {
+		return ins.K == 0
+	}
+	return true
+}
+
 // SyntaxError locates an assembler error.
 type SyntaxError struct {
 	Line int
@@ -160,13 +186,8 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.Line,
 // Assemble parses the assembler syntax into a program. Labels may only be jumped to
 // forwards, as classic BPF requires; long jumps are not rewritten (use Builder).
 func Assemble(src string) (Program, error) {
-	type pending struct {
-		line         int
-		jt, jf, ja   string
-		hasJt, hasJf bool
-	}
 	var prog Program
-	var fix []pending
+	var fix []operands
 	labels := map[string]int{}
 	for n, raw := range strings.Split(src, "\n") {
 		line := n + 1
@@ -202,7 +223,7 @@ func Assemble(src string) (Program, error) {
 		}
 		p.line = line
 		prog = append(prog, ins)
-		fix = append(fix, pending{line: line, jt: p.jt, jf: p.jf, ja: p.ja, hasJt: p.hasJt, hasJf: p.hasJf})
+		fix = append(fix, p)
 	}
 	resolve := func(pc int, t string, line int) (int, error) {
 		if strings.HasPrefix(t, "+") {
@@ -254,6 +275,7 @@ func Assemble(src string) (Program, error) {
 	return prog, nil
 }
 
+// operands are the unresolved jump targets of one instruction.
 type operands struct {
 	line         int
 	jt, jf, ja   string
@@ -306,6 +328,16 @@ func parseInstruction(m, rest string) (Instruction, operands, error) {
 			}
 		}
 		return Instruction{}, ops, fmt.Errorf("bad operand %q for %s", rest, m)
+	case "ldh", "ldb":
+		size := uint16(SizeH)
+		if m == "ldb" {
+			size = SizeB
+		}
+		k, ok, err := parseBracket(rest, "[")
+		if !ok && err == nil {
+			err = fmt.Errorf("bad operand %q for %s", rest, m)
+		}
+		return Instruction{Op: ClassLD | size | ModeABS, K: k}, ops, err
 	case "st", "stx":
 		class := uint16(ClassST)
 		if m == "stx" {
