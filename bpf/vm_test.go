@@ -205,9 +205,9 @@ func TestConstAllow(t *testing.T) {
 	}{
 		{0, 0xc000003e, true},
 		{9, 0xc000003e, true},
-		{10, 0xc000003e, false},     // errno
-		{1, 0xc000003e, false},      // loads an argument
-		{0x100, 0xc000003e, true},   // "and" keeps only the low byte
+		{10, 0xc000003e, false},   // errno
+		{1, 0xc000003e, false},    // loads an argument
+		{0x100, 0xc000003e, true}, // "and" keeps only the low byte
 		{0x40000000, 0xc000003e, false},
 		{0, 0x40000003, false},
 	}
