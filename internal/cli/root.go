@@ -28,6 +28,7 @@ var verbs = []func(*App) *cobra.Command{
 	newCmdSyscalls,
 	newCmdFmt,
 	newCmdConvert,
+	newCmdLint,
 }
 
 // NewRootCmd builds the command tree.
