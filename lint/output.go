@@ -128,12 +128,12 @@ type (
 		Rules          []sarifRule `json:"rules"`
 	}
 	sarifRule struct {
-		ID                   string             `json:"id"`
-		Name                 string             `json:"name"`
-		ShortDescription     sarifText          `json:"shortDescription"`
-		FullDescription      sarifText          `json:"fullDescription"`
-		Help                 sarifHelp          `json:"help"`
-		DefaultConfiguration sarifConfig        `json:"defaultConfiguration"`
+		ID                   string              `json:"id"`
+		Name                 string              `json:"name"`
+		ShortDescription     sarifText           `json:"shortDescription"`
+		FullDescription      sarifText           `json:"fullDescription"`
+		Help                 sarifHelp           `json:"help"`
+		DefaultConfiguration sarifConfig         `json:"defaultConfiguration"`
 		Properties           sarifRuleProperties `json:"properties"`
 	}
 	sarifRuleProperties struct {
