@@ -18,7 +18,12 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // golden compares got with testdata/golden/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
+	goldenPath(t, filepath.Join("testdata", "golden", name), got)
+}
+
+func goldenPath(t *testing.T, path string, got []byte) {
+	t.Helper()
+	name := filepath.Base(path)
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
