@@ -108,34 +108,33 @@ func ResourceName(s string) string {
 	return n
 }
 
-// SPOCompatible reports why p cannot be written as a SeccompProfile without losing
-// meaning, or nil: SPO has no archMap, includes/excludes (resolve first), nor
-// defaultErrnoRet other than the runtime's default EPERM.
+// SPOCompatible reports why p cannot be written as a SeccompProfile without changing
+// what it does, or nil: SPO has no archMap nor includes/excludes (resolve first), no
+// defaultErrnoRet (its runtime default is EPERM), and reads errnoRet 0 as unset.
 func (p *Profile) SPOCompatible() error {
 	var problems []string
 	if len(p.ArchMap) > 0 {
-		problems = append(problems, "archMap")
+		problems = append(problems, "archMap (resolve the profile for an architecture first)")
 	}
 	for i, r := range p.Syscalls {
 		if r.Includes != nil || r.Excludes != nil {
-			problems = append(problems, fmt.Sprintf("syscalls[%d] includes/excludes", i))
-			break
-		}
-	}
-	for i, r := range p.Syscalls {
-		if r.ErrnoRet != nil && *r.ErrnoRet == 0 {
-			// SPO reads errnoRet 0 as unset (EPERM); the runtime would return 0.
-			problems = append(problems, fmt.Sprintf("syscalls[%d] errnoRet 0", i))
+			problems = append(problems, fmt.Sprintf("syscalls[%d] includes/excludes (resolve the profile for a container first)", i))
 			break
 		}
 	}
 	if p.DefaultErrnoRet != nil && !(p.DefaultAction == ActErrno && *p.DefaultErrnoRet == 1) {
-		problems = append(problems, fmt.Sprintf("defaultErrnoRet %d", *p.DefaultErrnoRet))
+		problems = append(problems, fmt.Sprintf("defaultErrnoRet %d (SPO has no such field; the runtime would return EPERM)", *p.DefaultErrnoRet))
+	}
+	for i, r := range p.Syscalls {
+		if r.ErrnoRet != nil && *r.ErrnoRet == 0 {
+			problems = append(problems, fmt.Sprintf("syscalls[%d] errnoRet 0 (SPO reads 0 as unset, which returns EPERM)", i))
+			break
+		}
 	}
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("a SeccompProfile cannot express %s (resolve the profile for a container first)", strings.Join(problems, ", "))
+	return fmt.Errorf("a SeccompProfile cannot express %s", strings.Join(problems, "; "))
 }
 
 // MarshalSPO writes profiles as Security Profiles Operator SeccompProfile resources,
