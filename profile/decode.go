@@ -313,12 +313,10 @@ func (d *decoder) rule(n *node, path string) Rule {
 				r.Action = d.action(s, fp)
 			}
 		case "errnoRet":
-			max := uint64(math.MaxUint32)
-			if d.dialect == dialectSPO && v.kind == kindNumber && v.text == "0" {
-				// SPO documents 0 as "unset".
-				return
+			r.ErrnoRet = d.uintPtr(v, fp, math.MaxUint32)
+			if d.dialect == dialectSPO && r.ErrnoRet != nil && *r.ErrnoRet == 0 {
+				r.ErrnoRet = nil // SPO documents 0 as unset
 			}
-			r.ErrnoRet = d.uintPtr(v, fp, max)
 		case "errno":
 			r.Errno = d.optStr(v, fp)
 		case "args":

@@ -342,3 +342,15 @@ func TestResourceName(t *testing.T) {
 		}
 	}
 }
+
+func TestSPOErrnoRetZeroIsUnset(t *testing.T) {
+	for _, v := range []string{`0`, `"0"`} {
+		p, err := Parse("sp.yaml", []byte("apiVersion: security-profiles-operator.x-k8s.io/v1alpha1\nkind: SeccompProfile\nmetadata: {name: a}\nspec:\n  defaultAction: SCMP_ACT_LOG\n  syscalls:\n  - {names: [read], action: SCMP_ACT_ERRNO, errnoRet: "+v+"}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Syscalls[0].ErrnoRet != nil {
+			t.Errorf("errnoRet %s read as %d, want unset", v, *p.Syscalls[0].ErrnoRet)
+		}
+	}
+}

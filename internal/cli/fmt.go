@@ -114,8 +114,17 @@ func normalizeProfiles(name string, data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ps[0].Source.Format == profile.FormatSPO {
+	spo := 0
+	for _, p := range ps {
+		if p.Source.Format == profile.FormatSPO {
+			spo++
+		}
+	}
+	if spo == len(ps) {
 		return profile.MarshalSPO(ps...)
+	}
+	if spo > 0 {
+		return nil, fmt.Errorf("%s: mixes SeccompProfile resources and plain profiles; split the file", name)
 	}
 	if len(ps) != 1 {
 		// Several plain YAML documents: keep them all, separated as they were.

@@ -127,3 +127,11 @@ func TestFmtUsage(t *testing.T) {
 		t.Errorf("-w on stdin: exit %d, stderr %q", code, errOut)
 	}
 }
+
+func TestFmtMixedDocuments(t *testing.T) {
+	mixed := writeTemp(t, "mixed.yaml", "defaultAction: SCMP_ACT_LOG\n---\napiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata: {name: a}\nspec: {defaultAction: SCMP_ACT_LOG}\n")
+	_, errOut, code := execCLI(t, "", "fmt", "--check", mixed)
+	if code != ExitUsage || errOut != mixed+": mixes SeccompProfile resources and plain profiles; split the file\n" {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
