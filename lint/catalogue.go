@@ -105,8 +105,7 @@ func init() {
 			Summary: "An argument condition can never hold, so the rule never applies.",
 			Why: "In the OCI and Docker formats SCMP_CMP_MASKED_EQ means (arg & value) == valueTwo: value is the " +
 				"mask and valueTwo the expected result. An expected result with bits outside the mask, a mask of 0 " +
-				"with a non-zero result, SCMP_CMP_LT 0, or two SCMP_CMP_EQ on the same argument with different " +
-				"values can never hold.",
+				"with a non-zero result, or SCMP_CMP_LT 0 can never hold.",
 			Fix:   "Swap value and valueTwo if they were written the libseccomp way round, or fix the values.",
 			check: nil, // reported by checkArgs
 		},
@@ -150,6 +149,17 @@ func init() {
 				"logging fail in ways that look like network problems.",
 			Fix:   "Add the families the program uses (record it), typically AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK.",
 			check: checkSocketFamilies,
+		},
+		{
+			ID: "SC3009", Name: "same-argument-ored", Severity: Warning,
+			Summary: "Two conditions of one rule test the same argument: runtimes OR them.",
+			Why: "A rule's conditions are meant to all hold, but runc and crun add each condition on an argument " +
+				"that is already tested as a separate libseccomp rule, so they are OR'd (measured with runc 1.1.5 " +
+				"and crun 1.8.1: [arg1 == 3, arg1 == 4] matches a call with arg1 == 3). A range written as " +
+				"[arg >= 1, arg <= 10] matches every value.",
+			Fix: "Use one condition per argument (SCMP_CMP_MASKED_EQ can test several bits at once), or split " +
+				"the values into separate rules, which is what the runtime does anyway.",
+			check: nil, // reported by checkArgs
 		},
 		{
 			ID: "SC4001", Name: "dangerous-syscall", Severity: Error,
@@ -246,9 +256,11 @@ func init() {
 		},
 		{
 			ID: "SC7002", Name: "conflicting-actions", Severity: Warning,
-			Summary: "The same syscall has unconditional rules with different actions.",
-			Why: "Only the first unconditional rule takes effect (libseccomp keeps it and silently drops the " +
-				"others; measured with runc 1.1.5 and crun 1.8.1), so reordering the file changes the behaviour.",
+			Summary: "The same syscall has rules with the same conditions (or none) and different actions.",
+			Why: "Without conditions only the first rule takes effect (libseccomp keeps it and silently drops the " +
+				"others), so reordering the file changes the behaviour. With identical conditions libseccomp " +
+				"refuses the second rule with EEXIST and runc and crun fail to start the container: such findings " +
+				"are reported as errors. Both measured with runc 1.1.5 and crun 1.8.1.",
 			Fix:   "Decide which action the syscall gets and remove it from the other rule.",
 			check: checkRuleSets,
 		},
@@ -547,14 +559,14 @@ func (ps *pass) checkValues(path string, rule *profile.Rule, j int, a profile.Ar
 		if a.Value == maxU64 {
 			ps.ruleAs("SC3004", func() { ps.report(path, "", "arg%d <= 2^64-1 holds for every value", a.Index) })
 		}
-	case profile.OpEqualTo:
-		for k := 0; k < j; k++ {
-			b := rule.Args[k]
-			if b.Index == a.Index && b.Op == profile.OpEqualTo && b.Value != a.Value {
-				ps.ruleAs("SC3003", func() {
-					ps.report(path, "", "arg%d cannot equal both %d (args[%d]) and %d: conditions in one rule must all hold", a.Index, b.Value, k, a.Value)
-				})
-			}
+	}
+	for k := 0; k < j; k++ {
+		if b := rule.Args[k]; b.Index == a.Index {
+			ps.ruleAs("SC3009", func() {
+				ps.report(path, "", "args[%d] and args[%d] both test argument %d: runc and crun add them as separate rules, so the rule applies when either holds, not when both do",
+					k, j, a.Index)
+			})
+			break
 		}
 	}
 }
@@ -997,7 +1009,7 @@ func checkRuleSets(ps *pass) {
 			action profile.Action
 			errno  int
 		}
-		uncond := map[string]first{}
+		byConds := map[string]first{} // syscall + conditions → first rule
 		exact := map[string]int{}
 		for _, cr := range c.rules {
 			for _, n := range cr.rule.AllNames() {
@@ -1009,18 +1021,24 @@ func checkRuleSets(ps *pass) {
 					continue
 				}
 				exact[key] = cr.orig
-				if len(cr.rule.Args) > 0 {
-					continue
-				}
-				f, ok := uncond[n]
+				ck := fmt.Sprintf("%s|%v", n, cr.rule.Args)
+				f, ok := byConds[ck]
 				if !ok {
-					uncond[n] = first{cr.orig, cr.rule.Action, errnoOf(cr.rule.ErrnoRet)}
+					byConds[ck] = first{cr.orig, cr.rule.Action, errnoOf(cr.rule.ErrnoRet)}
 					continue
 				}
-				if f.action != cr.rule.Action || f.errno != errnoOf(cr.rule.ErrnoRet) {
-					ps.report(ps.namePath(cr.orig, n), n, "%s is already %s in syscalls[%d], which wins: this %s rule never applies",
-						n, actionWithErrno(f.action, f.errno), f.orig, actionWithErrno(cr.rule.Action, errnoOf(cr.rule.ErrnoRet)))
+				if f.action == cr.rule.Action && f.errno == errnoOf(cr.rule.ErrnoRet) {
+					continue
 				}
+				this := actionWithErrno(cr.rule.Action, errnoOf(cr.rule.ErrnoRet))
+				if len(cr.rule.Args) == 0 {
+					ps.report(ps.namePath(cr.orig, n), n, "%s is already %s in syscalls[%d], which wins: this %s rule never applies",
+						n, actionWithErrno(f.action, f.errno), f.orig, this)
+					continue
+				}
+				ps.reportSev(Error, ps.namePath(cr.orig, n), n,
+					"%s has the same conditions as syscalls[%d] with another action (%s there, %s here): runc and crun refuse the profile (\"file exists\") and the container cannot start",
+					n, f.orig, actionWithErrno(f.action, f.errno), this)
 			}
 		}
 	}

@@ -110,6 +110,10 @@ var ruleCases = map[string]struct{ fires, quiet ruleCase }{
 			`{"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 16, "op": "SCMP_CMP_EQ"}]}`,
 		}},
 	},
+	"SC3009": {
+		fires: ruleCase{extra: []string{`{"names": ["kill"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 1, "op": "SCMP_CMP_GE"}, {"index": 1, "value": 15, "op": "SCMP_CMP_LE"}]}`}},
+		quiet: ruleCase{extra: []string{`{"names": ["kill"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_GE"}, {"index": 1, "value": 15, "op": "SCMP_CMP_LE"}]}`}},
+	},
 	"SC4001": {
 		fires: ruleCase{extra: []string{`{"names": ["bpf"], "action": "SCMP_ACT_ALLOW"}`}},
 		quiet: ruleCase{extra: []string{`{"names": ["bpf"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}}`}},
@@ -153,6 +157,16 @@ var ruleCases = map[string]struct{ fires, quiet ruleCase }{
 	"SC7002": {
 		fires: ruleCase{extra: []string{`{"names": ["getpid"], "action": "SCMP_ACT_ERRNO"}`}},
 		quiet: ruleCase{extra: []string{`{"names": ["getrandom"], "action": "SCMP_ACT_ERRNO"}`}},
+	},
+	"SC7002/conditional": {
+		fires: ruleCase{extra: []string{
+			`{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 9, "op": "SCMP_CMP_EQ"}]}`,
+			`{"names": ["kill"], "action": "SCMP_ACT_KILL_PROCESS", "args": [{"index": 1, "value": 9, "op": "SCMP_CMP_EQ"}]}`,
+		}},
+		quiet: ruleCase{extra: []string{
+			`{"names": ["kill"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 9, "op": "SCMP_CMP_EQ"}]}`,
+			`{"names": ["kill"], "action": "SCMP_ACT_KILL_PROCESS", "args": [{"index": 1, "value": 19, "op": "SCMP_CMP_EQ"}]}`,
+		}},
 	},
 	"SC7003": {
 		fires: ruleCase{extra: []string{`{"names": ["acct"], "action": "SCMP_ACT_ERRNO"}`}},
@@ -224,6 +238,22 @@ func TestEveryRuleFiresAndStaysQuiet(t *testing.T) {
 				t.Errorf("fires on the quiet profile: %v", got)
 			}
 		})
+	}
+}
+
+func TestConflictingConditionsAreErrors(t *testing.T) {
+	c := ruleCases["SC7002/conditional"]
+	fs, err := Lint(c.fires.profile(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := idsOf(fs, "SC7002")
+	if len(got) != 1 || got[0].Severity != Error || !strings.Contains(got[0].Message, "file exists") {
+		t.Errorf("SC7002 = %v", got)
+	}
+	fs, _ = Lint(c.quiet.profile(t), Options{})
+	if got := idsOf(fs, "SC7002"); len(got) != 0 {
+		t.Errorf("different conditions reported as a conflict: %v", got)
 	}
 }
 

@@ -53,6 +53,17 @@ func features() []feature {
 			"defaultAction": "SCMP_ACT_ALLOW",
 			"syscalls":      []any{rule(map[string]any{"args": []any{map[string]any{"index": 6, "value": 0, "op": "SCMP_CMP_EQ"}}})},
 		}},
+		feature{"same syscall, two unconditional rules with different actions", map[string]any{
+			"defaultAction": "SCMP_ACT_ALLOW",
+			"syscalls": []any{rule(nil), rule(map[string]any{"action": "SCMP_ACT_KILL_PROCESS"})},
+		}},
+		feature{"same syscall, same conditions, different actions", map[string]any{
+			"defaultAction": "SCMP_ACT_ALLOW",
+			"syscalls": []any{
+				rule(map[string]any{"args": []any{map[string]any{"index": 0, "value": 0, "op": "SCMP_CMP_NE"}}}),
+				rule(map[string]any{"action": "SCMP_ACT_KILL_PROCESS", "args": []any{map[string]any{"index": 0, "value": 0, "op": "SCMP_CMP_NE"}}}),
+			},
+		}},
 		feature{"unknown syscall name", map[string]any{
 			"defaultAction": "SCMP_ACT_ALLOW",
 			"syscalls":      []any{map[string]any{"names": []string{"no_such_syscall"}, "action": "SCMP_ACT_ERRNO"}},
