@@ -29,6 +29,9 @@ var verbs = []func(*App) *cobra.Command{
 	newCmdFmt,
 	newCmdConvert,
 	newCmdLint,
+	newCmdRecord,
+	newCmdRecordHelper,
+	newCmdGenerate,
 }
 
 // NewRootCmd builds the command tree.
