@@ -92,3 +92,14 @@ type dangerousSyscall struct {
 	severity Severity
 	reason   string
 }
+
+// Dangerous reports whether name is in the catalogue of dangerous syscalls (SC4001),
+// and why.
+func Dangerous(name string) (reason string, ok bool) {
+	for _, d := range dangerous {
+		if d.name == name {
+			return d.reason, true
+		}
+	}
+	return "", false
+}
