@@ -166,6 +166,8 @@ func TestMalformed(t *testing.T) {
 			`sp.yaml:4:7: spec.defaultAction: missing defaultAction`}},
 		{"SPO field from the Docker format", "sp.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata:\n  name: x\nspec:\n  defaultAction: SCMP_ACT_ERRNO\n  syscalls:\n  - names: [read]\n    action: SCMP_ACT_ALLOW\n    includes: {caps: [CAP_SYS_ADMIN]}\n", []string{
 			`sp.yaml:10:5: spec.syscalls[0].includes: unknown field "includes"`}},
+		{"SPO without name", "sp.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1\nkind: SeccompProfile\nmetadata:\n  labels: {app: web}\nspec: {defaultAction: SCMP_ACT_LOG}\n", []string{
+			`sp.yaml:4:3: metadata.name: missing metadata.name`}},
 		{"SPO without spec", "sp.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata: {name: x}\n", []string{
 			`sp.yaml:1:1: spec: missing spec`}},
 		{"SPO second document broken", "sp.yaml", "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata: {name: a}\nspec: {defaultAction: SCMP_ACT_LOG}\n---\napiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata: {name: b}\nspec:\n  defaultAction: SCMP_ACT_LOG\n  syscalls:\n  - {names: [read], action: SCMP_ACT_ALLOW, args: [{index: 9, op: SCMP_CMP_EQ}]}\n", []string{

@@ -188,6 +188,13 @@ func decodeResource(file string, n *node, prefix string, opts ParseOptions) (*Pr
 	if n.get("kind") == nil {
 		top.atPos(n.pos, "kind", "", "missing kind")
 	}
+	if md := n.get("metadata"); md == nil {
+		top.atPos(n.pos, "metadata.name", "", "missing metadata.name")
+	} else if md.kind == kindObject && md.get("name") == nil {
+		top.atPos(md.pos, "metadata.name", "", "missing metadata.name")
+	} else if nameNode := md.get("name"); res.Name == "" && nameNode != nil && !top.quiet("metadata.name") {
+		top.atPos(nameNode.pos, "metadata.name", "", "empty metadata.name")
+	}
 	d.errs = append(d.errs, top.errs...)
 	d.warnings = append(d.warnings, top.warnings...)
 	if spec == nil {
