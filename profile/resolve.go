@@ -3,6 +3,7 @@ package profile
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/seccompctl/seccompctl/syscalls"
@@ -167,28 +168,44 @@ func (r *Rule) applies(arch string, caps map[string]bool, kernel *KernelVersion)
 // remapSource copies positions so that "syscalls[j]..." of the resolved profile points
 // where rule origin[j] sat, and "name" positions serve as "names[0]".
 func remapSource(src *Source, origin []int) *Source {
-	out := &Source{File: src.File, Format: src.Format, Document: src.Document, Positions: map[string]Position{}}
-	for k, v := range src.Positions {
-		if !strings.HasPrefix(k, "syscalls[") && k != "archMap" && !strings.HasPrefix(k, "archMap[") {
-			out.Positions[k] = v
-		}
-	}
+	out := &Source{File: src.File, Format: src.Format, Document: src.Document,
+		Positions: make(map[string]Position, len(src.Positions)), Warnings: slices.Clone(src.Warnings)}
+	newIndex := make(map[int]int, len(origin))
 	for j, i := range origin {
-		from, to := joinIndex("syscalls", i), joinIndex("syscalls", j)
-		for k, v := range src.Positions {
-			if k == from || strings.HasPrefix(k, from+".") || strings.HasPrefix(k, from+"[") {
-				out.Positions[to+k[len(from):]] = v
-			}
+		newIndex[i] = j
+	}
+	for k, v := range src.Positions {
+		if k == "archMap" {
+			out.Positions["architectures"] = v
+			continue
 		}
-		if v, ok := src.Positions[from+".name"]; ok {
+		if strings.HasPrefix(k, "archMap[") {
+			continue
+		}
+		rest, ok := strings.CutPrefix(k, "syscalls[")
+		if !ok {
+			out.Positions[k] = v
+			continue
+		}
+		end := strings.IndexByte(rest, ']')
+		if end < 0 {
+			continue
+		}
+		i, err := strconv.Atoi(rest[:end])
+		if err != nil {
+			continue
+		}
+		j, kept := newIndex[i]
+		if !kept {
+			continue
+		}
+		to := joinIndex("syscalls", j)
+		out.Positions[to+rest[end+1:]] = v
+		if rest[end+1:] == ".name" {
 			out.Positions[to+".names[0]"] = v
 			out.Positions[to+".names"] = v
 		}
 	}
-	if v, ok := src.Positions["archMap"]; ok {
-		out.Positions["architectures"] = v
-	}
-	out.Warnings = slices.Clone(src.Warnings)
 	return out
 }
 
