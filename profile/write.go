@@ -2,6 +2,7 @@ package profile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -270,4 +271,43 @@ func stringMapNode(m map[string]string) *yaml.Node {
 		out.Content = append(out.Content, strNode(k), strNode(m[k]))
 	}
 	return out
+}
+
+// MarshalAll writes the profiles read from one file back in that file's format: one
+// JSON or YAML profile, several YAML documents, or SeccompProfile resources. A stream
+// that mixes resources and plain profiles is refused: it has no single normal form.
+func MarshalAll(ps []*Profile) ([]byte, error) {
+	if len(ps) == 0 {
+		return nil, fmt.Errorf("no profiles to write")
+	}
+	spo := 0
+	for _, p := range ps {
+		if p.Source != nil && p.Source.Format == FormatSPO {
+			spo++
+		}
+	}
+	switch {
+	case spo == len(ps):
+		return MarshalSPO(ps...)
+	case spo > 0:
+		return nil, errors.New("mixes SeccompProfile resources and plain profiles; split the file")
+	case len(ps) == 1:
+		f := FormatJSON
+		if ps[0].Source != nil {
+			f = ps[0].Source.Format
+		}
+		return ps[0].MarshalAs(f)
+	}
+	var buf bytes.Buffer
+	for i, p := range ps {
+		out, err := p.MarshalAs(FormatYAML)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		buf.Write(out)
+	}
+	return buf.Bytes(), nil
 }

@@ -114,37 +114,14 @@ func normalizeProfiles(name string, data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	spo := 0
-	for _, p := range ps {
-		if p.Source.Format == profile.FormatSPO {
-			spo++
-		}
+	out, err := profile.MarshalAll(ps)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if spo == len(ps) {
-		return profile.MarshalSPO(ps...)
-	}
-	if spo > 0 {
-		return nil, fmt.Errorf("%s: mixes SeccompProfile resources and plain profiles; split the file", name)
-	}
-	if len(ps) != 1 {
-		// Several plain YAML documents: keep them all, separated as they were.
-		var buf bytes.Buffer
-		for i, p := range ps {
-			out, err := p.MarshalAs(profile.FormatYAML)
-			if err != nil {
-				return nil, err
-			}
-			if i > 0 {
-				buf.WriteString("---\n")
-			}
-			buf.Write(out)
-		}
-		return buf.Bytes(), nil
-	}
-	return ps[0].MarshalAs(ps[0].Source.Format)
+	return out, nil
 }
 
-// readInput reads a file, or stdin for "-".
+// readProfileInput reads a file, or stdin for "-".
 func readProfileInput(app *App, file string) ([]byte, error) {
 	if file == "-" {
 		data, err := io.ReadAll(app.In)
@@ -168,7 +145,7 @@ func inputName(file string) string {
 	return file
 }
 
-// printLoadError prints a loader error one problem a line, each with its location.
+// printProfileError prints a loader error one problem a line, each with its location.
 func printProfileError(w io.Writer, err error) {
 	var list profile.ErrorList
 	if errors.As(err, &list) {
