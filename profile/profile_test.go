@@ -80,7 +80,7 @@ func TestRoundTrip(t *testing.T) {
 				}
 			}
 			format := ps[0].Source.Format
-			out, err := marshalAll(ps, format)
+			out, err := MarshalAll(ps)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,7 +94,7 @@ func TestRoundTrip(t *testing.T) {
 			if !reflect.DeepEqual(stripSource(ps), stripSource(again)) {
 				t.Errorf("read → write → read changed the profile")
 			}
-			out2, err := marshalAll(again, format)
+			out2, err := MarshalAll(again)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,13 +121,6 @@ func TestRoundTrip(t *testing.T) {
 			}
 		})
 	}
-}
-
-func marshalAll(ps []*Profile, f Format) ([]byte, error) {
-	if f == FormatSPO {
-		return MarshalSPO(ps...)
-	}
-	return ps[0].MarshalAs(f)
 }
 
 // TestSPORoundTrip: a resolved profile written as a SeccompProfile reads back the same.
