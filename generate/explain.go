@@ -38,6 +38,10 @@ func explainArgs(name string, s record.ArgSet) string {
 				what = sp.What
 			}
 		}
+		if name == "clone" && v.Value == 0 {
+			parts = append(parts, "no namespace flags")
+			continue
+		}
 		parts = append(parts, what+" "+explainValue(name, what, v.Value))
 	}
 	return strings.Join(parts, ", ")
@@ -61,8 +65,6 @@ func explainValue(name, what string, v uint64) string {
 		return valueName(ioctlRequests, v)
 	case what == "access mode":
 		return valueName(openModes, v)
-	case name == "clone" && v == 0:
-		return "without namespace flags"
 	}
 	return fmt.Sprintf("%#x", v)
 }

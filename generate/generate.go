@@ -177,6 +177,9 @@ func (b *builder) add(s record.Syscall) {
 	}
 	placed := false
 	for _, target := range b.arches {
+		if !sameABIFamily(s.Arch, target) {
+			continue
+		}
 		name := s.Name
 		if !syscalls.Exists(target, name) {
 			r, ok := syscalls.Replacement(name)
@@ -200,6 +203,19 @@ func (b *builder) add(s record.Syscall) {
 		}
 		b.report.Dropped = appendUnique(b.report.Dropped, fmt.Sprintf("%s (%s): not on %s", s.Name, s.Arch.Name(), strings.Join(names, ", ")))
 	}
+}
+
+// sameABIFamily reports whether a call recorded on arch a belongs on target t: the same
+// arch, or another with the same word size. A 32-bit (compat) program's calls are not
+// translated into 64-bit ones, nor the other way round; x32 stands alone.
+func sameABIFamily(a, t syscalls.Arch) bool {
+	if a == t {
+		return true
+	}
+	if a == syscalls.X32 || t == syscalls.X32 {
+		return false
+	}
+	return a.Is64() == t.Is64()
 }
 
 // merge adds s's counts to u once per recorded arch (not once per target arch).
@@ -377,7 +393,8 @@ func (b *builder) conditionalRules(u *use) []profile.Rule {
 			r.Args = append(r.Args, argCondition(v))
 		}
 		if b.opts.Comments {
-			r.Comment = fmt.Sprintf("%s when %s: %d calls", u.name, explainArgs(u.name, s), u.argSets[s])
+			n := u.argSets[s]
+			r.Comment = fmt.Sprintf("%s when %s: %d %s", u.name, explainArgs(u.name, s), n, plural(n, "call"))
 		}
 		out = append(out, r)
 	}
@@ -396,7 +413,7 @@ func argCondition(v record.ArgValue) profile.Arg {
 // describe says who made the call and how often, most frequent first.
 func describe(u *use) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d calls", u.count)
+	fmt.Fprintf(&b, "%d %s", u.count, plural(u.count, "call"))
 	if len(u.exes) > 0 {
 		type ec struct {
 			exe string
@@ -441,4 +458,11 @@ func appendUnique(list []string, s string) []string {
 	list = append(list, s)
 	slices.Sort(list)
 	return list
+}
+
+func plural(n uint64, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

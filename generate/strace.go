@@ -134,16 +134,17 @@ func parseStraceLine(line string) (straceLine, error) {
 	return l, nil
 }
 
-// returnValue returns the text after the last " = " (the result), "" for unfinished.
+// returnValue returns the result after the " = " that follows the closing parenthesis
+// (strace pads with spaces before it), "" for an unfinished call.
 func returnValue(s string) string {
 	if strings.HasSuffix(s, "<unfinished ...>") {
 		return ""
 	}
-	i := strings.LastIndex(s, ") = ")
-	if i < 0 {
+	i := strings.LastIndex(s, " = ")
+	if i < 0 || !strings.HasSuffix(strings.TrimRight(s[:i], " "), ")") {
 		return ""
 	}
-	r := s[i+len(") = "):]
+	r := s[i+len(" = "):]
 	if sp := strings.IndexByte(r, ' '); sp >= 0 {
 		r = r[:sp]
 	}
