@@ -1,0 +1,19 @@
+package probe
+
+import (
+	"os"
+	"testing"
+)
+
+// The probe re-executes its own binary; in tests that is the test binary.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case ProbeVerb:
+			os.Exit(RunProbe(os.Args[2:]))
+		case ExecVerb:
+			os.Exit(RunExec(os.Args[2:]))
+		}
+	}
+	os.Exit(m.Run())
+}
