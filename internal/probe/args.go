@@ -39,7 +39,7 @@ var harmless = map[string][]uint64{
 	"fcntl": {bad, 0, 0}, "ioctl": {bad, 0, 0},
 	"sendfile": {bad, bad, null, 0}, "splice": {bad, null, bad, null, 0, 0}, "tee": {bad, bad, 0, 0},
 	"copy_file_range": {bad, null, bad, null, 0, 0},
-	"utimensat": {bad, null, null, 0}, "utimes": {null, null}, "utime": {null, null},
+	"utimensat":       {bad, null, null, 0}, "utimes": {null, null}, "utime": {null, null},
 	"getxattr": {null, null, null, 0}, "setxattr": {null, null, null, 0, 0}, "listxattr": {null, null, 0},
 	"fgetxattr": {bad, null, null, 0}, "fsetxattr": {bad, null, null, 0, 0},
 	"inotify_init1": {bad}, "inotify_add_watch": {bad, null, 0}, "inotify_rm_watch": {bad, 0},

@@ -55,7 +55,7 @@ func features() []feature {
 		}},
 		feature{"same syscall, two unconditional rules with different actions", map[string]any{
 			"defaultAction": "SCMP_ACT_ALLOW",
-			"syscalls": []any{rule(nil), rule(map[string]any{"action": "SCMP_ACT_KILL_PROCESS"})},
+			"syscalls":      []any{rule(nil), rule(map[string]any{"action": "SCMP_ACT_KILL_PROCESS"})},
 		}},
 		feature{"same syscall, same conditions, different actions", map[string]any{
 			"defaultAction": "SCMP_ACT_ALLOW",
