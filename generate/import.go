@@ -87,7 +87,7 @@ func Import(name string, r io.Reader, opts ImportOptions) (*record.Recording, *I
 		arch = syscalls.Native()
 	}
 	im := &importer{rec: record.New("import"), stats: stats, native: arch, opts: opts,
-		modes: map[int]string{}, exes: map[int]string{}, pendingExec: map[int]string{}}
+		modes: map[int]string{}, exes: map[int]string{}, pendingExec: map[int]string{}, seenPIDs: map[int]bool{}}
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	n := 0
@@ -115,6 +115,7 @@ type importer struct {
 	modes       map[int]string
 	exes        map[int]string
 	pendingExec map[int]string
+	seenPIDs    map[int]bool
 	summaryMode string
 }
 
@@ -148,6 +149,11 @@ func (im *importer) line(n int, text string) {
 		im.stats.Ignored++
 	case kindPersonality:
 		im.modes[l.pid] = l.mode
+		if !im.seenPIDs[l.pid] {
+			// Lines without a pid prefix (the traced command itself when strace -f
+			// writes to stderr) belong to a pid the trace never names.
+			im.modes[0] = l.mode
+		}
 		im.stats.Ignored++
 	case kindSummaryMode:
 		im.summaryMode = l.mode
@@ -166,6 +172,7 @@ func (im *importer) line(n int, text string) {
 		im.followProcesses(l)
 		im.stats.Ignored++
 	case kindCall:
+		im.seenPIDs[l.pid] = true
 		arch := im.archFor(im.modes[l.pid])
 		name, err := syscallName(arch, l.name)
 		if err != nil {

@@ -194,6 +194,22 @@ func TestParseStraceLine(t *testing.T) {
 	}
 }
 
+func TestImportStracePersonalityWithoutPIDs(t *testing.T) {
+	// strace without -f -o: no pid prefixes; the personality line names the real pid.
+	in := "execve(\"./i386\", [\"./i386\"], 0x7fff1bd26a18 /* 35 vars */) = 0\n" +
+		"[ Process PID=32304 runs in 32 bit mode. ]\n" +
+		"getpid()                                = 32304\n" +
+		"exit(0)                                 = ?\n" +
+		"+++ exited with 0 +++\n"
+	rec, _, err := Import("x", strings.NewReader(in), ImportOptions{Arch: syscalls.X86_64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Names(syscalls.X86); !slices.Equal(got, []string{"exit", "getpid"}) {
+		t.Errorf("x86 names %v", got)
+	}
+}
+
 func TestImportStracePersonality(t *testing.T) {
 	in := "5 execve(\"/a32\", [\"a32\"], 0x0 /* 1 var */) = 0\n" +
 		"[ Process PID=5 runs in 32 bit mode. ]\n" +

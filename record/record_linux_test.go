@@ -1,0 +1,422 @@
+package record_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/seccompctl/seccompctl/generate"
+	"github.com/seccompctl/seccompctl/record"
+	"github.com/seccompctl/seccompctl/syscalls"
+)
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("recording tests run as root (eBPF needs it; ptrace is tested alongside)")
+	}
+}
+
+func needTool(t *testing.T, path string) {
+	t.Helper()
+	if _, err := exec.LookPath(path); err != nil {
+		t.Skipf("%s is not installed (scripts/deps.sh installs it)", path)
+	}
+}
+
+// workload is a real program the recorders must agree with strace -f about.
+type workload struct {
+	name string
+	argv []string
+	// runs is how many runs are unioned on each side: Go programs make some calls
+	// (futex, nanosleep, sched_yield) only when threads happen to contend.
+	runs int
+}
+
+func workloads(t *testing.T) []workload {
+	goBin := filepath.Join(t.TempDir(), "gothreads")
+	if out, err := exec.Command("go", "build", "-o", goBin, "./testdata/gothreads").CombinedOutput(); err != nil {
+		t.Fatalf("building the Go workload: %v\n%s", err, out)
+	}
+	return []workload{
+		{"shell pipeline", []string{"/bin/sh", "-c", "ls -l /usr/bin | sort -k5 | tail -n 3 | wc -c"}, 1},
+		{"python3", []string{"/usr/bin/python3", "-c", "import json, hashlib, os; print(json.dumps({'h': hashlib.sha256(open('/etc/passwd','rb').read()).hexdigest(), 'n': len(os.listdir('/usr'))}))"}, 1},
+		{"go threads", []string{goBin}, 3},
+		{"busybox applets", []string{"/usr/bin/busybox", "sh", "-c", "busybox ls /usr | busybox wc -l; busybox sha256sum /etc/passwd; busybox sort /etc/passwd | busybox head -n 2 >/dev/null"}, 1},
+	}
+}
+
+// straceNames runs argv under strace -f and returns the syscalls it saw on arch.
+func straceNames(t *testing.T, argv []string) (map[syscalls.Arch][]string, string) {
+	t.Helper()
+	log := filepath.Join(t.TempDir(), "strace.txt")
+	logf, err := os.Create(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	var out bytes.Buffer
+	// Trace on stderr, not -o FILE, and not -q: strace writes the lines that say a
+	// process switched to 32-bit mode only there, and they tell the arch of compat calls.
+	cmd := exec.Command("strace", append([]string{"-f", "--"}, argv...)...)
+	cmd.Stdout = &out
+	cmd.Stderr = logf
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("strace %v: %v", argv, err)
+	}
+	f, err := os.Open(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rec, st, err := generate.Import(log, f, generate.ImportOptions{Arch: syscalls.Native()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Malformed != 0 {
+		t.Fatalf("strace output had %d malformed lines: %v", st.Malformed, st.Examples)
+	}
+	return byArch(rec), out.String()
+}
+
+func byArch(rec *record.Recording) map[syscalls.Arch][]string {
+	m := map[syscalls.Arch][]string{}
+	for _, a := range rec.Arches() {
+		m[a] = rec.Names(a)
+	}
+	return m
+}
+
+func recordNames(t *testing.T, mode record.Mode, argv []string) (map[syscalls.Arch][]string, string, *record.Result) {
+	t.Helper()
+	var out bytes.Buffer
+	res, err := record.Command(context.Background(), argv, record.Options{Mode: mode, Stdout: &out, Stderr: os.Stderr})
+	if err != nil {
+		t.Fatalf("%s recording of %v: %v", mode, argv, err)
+	}
+	if res.Mode != mode {
+		t.Fatalf("asked for %s, recorded with %s", mode, res.Mode)
+	}
+	return byArch(res.Recording), out.String(), res
+}
+
+func union(dst map[syscalls.Arch][]string, src map[syscalls.Arch][]string) {
+	for a, names := range src {
+		dst[a] = slices.Compact(slices.Sorted(slices.Values(append(dst[a], names...))))
+	}
+}
+
+func diff(a, b []string) (onlyA, onlyB []string) {
+	for _, n := range a {
+		if !slices.Contains(b, n) {
+			onlyA = append(onlyA, n)
+		}
+	}
+	for _, n := range b {
+		if !slices.Contains(a, n) {
+			onlyB = append(onlyB, n)
+		}
+	}
+	return
+}
+
+// TestRecordMatchesStraceAsRoot is the recorders' main promise: on real programs they see
+// the same syscalls as strace -f, from the command's execve on.
+func TestRecordMatchesStraceAsRoot(t *testing.T) {
+	needRoot(t)
+	needTool(t, "strace")
+	needTool(t, "/usr/bin/python3")
+	needTool(t, "/usr/bin/busybox")
+	for _, w := range workloads(t) {
+		want := map[syscalls.Arch][]string{}
+		var wantOut string
+		for range w.runs {
+			names, out := straceNames(t, w.argv)
+			union(want, names)
+			wantOut = out
+		}
+		for _, mode := range []record.Mode{record.ModePtrace, record.ModeEBPF} {
+			t.Run(w.name+"/"+string(mode), func(t *testing.T) {
+				got := map[syscalls.Arch][]string{}
+				for range w.runs {
+					names, out, res := recordNames(t, mode, w.argv)
+					union(got, names)
+					if out != wantOut {
+						t.Errorf("output under %s:\n%s\nunder strace:\n%s", mode, out, wantOut)
+					}
+					if res.ExitCode != 0 {
+						t.Errorf("exit status %d", res.ExitCode)
+					}
+				}
+				for _, a := range syscalls.Arches() {
+					onlyRec, onlyStrace := diff(got[a], want[a])
+					if len(onlyRec)+len(onlyStrace) > 0 {
+						t.Errorf("%s: only %s saw %v; only strace -f saw %v", a.Name(), mode, onlyRec, onlyStrace)
+					}
+				}
+				if len(got[syscalls.Native()]) < 20 {
+					t.Errorf("suspiciously few syscalls: %v", got)
+				}
+			})
+		}
+	}
+}
+
+// i386Program writes a static i386 program that calls getpid and exit through int 0x80:
+// a compat-arch workload without a 32-bit toolchain.
+func i386Program(t *testing.T) string {
+	t.Helper()
+	code := []byte{0xb8, 20, 0, 0, 0, 0xcd, 0x80, 0xb8, 1, 0, 0, 0, 0x31, 0xdb, 0xcd, 0x80}
+	const base = 0x08048000
+	total := uint32(52 + 32 + len(code))
+	var b bytes.Buffer
+	b.Write([]byte{0x7f, 'E', 'L', 'F', 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	le := func(vs ...any) {
+		for _, v := range vs {
+			binary.Write(&b, binary.LittleEndian, v)
+		}
+	}
+	// ELF header: ET_EXEC, EM_386, version, entry, phoff, shoff, flags, ehsize, phentsize, phnum, shentsize, shnum, shstrndx.
+	le(uint16(2), uint16(3), uint32(1), uint32(base+84), uint32(52), uint32(0), uint32(0), uint16(52), uint16(32), uint16(1), uint16(0), uint16(0), uint16(0))
+	// One PT_LOAD, R+X, covering the file.
+	le(uint32(1), uint32(0), uint32(base), uint32(base), total, total, uint32(5), uint32(0x1000))
+	b.Write(code)
+	path := filepath.Join(t.TempDir(), "i386")
+	if err := os.WriteFile(path, b.Bytes(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec.Command(path).Run(); err != nil {
+		t.Skipf("this kernel does not run i386 programs: %v", err)
+	}
+	return path
+}
+
+func TestRecordCompatArchAsRoot(t *testing.T) {
+	needRoot(t)
+	prog := i386Program(t)
+	for _, mode := range []record.Mode{record.ModePtrace, record.ModeEBPF} {
+		t.Run(string(mode), func(t *testing.T) {
+			got, _, _ := recordNames(t, mode, []string{prog})
+			if want := []string{"exit", "getpid"}; !slices.Equal(got[syscalls.X86], want) {
+				t.Errorf("x86 calls %v, want %v", got[syscalls.X86], want)
+			}
+			// The execve that started it was made by the 64-bit launcher.
+			if !slices.Equal(got[syscalls.X86_64], []string{"execve"}) {
+				t.Errorf("x86_64 calls %v, want [execve]", got[syscalls.X86_64])
+			}
+		})
+	}
+	if _, err := exec.LookPath("strace"); err == nil {
+		want, _ := straceNames(t, []string{prog})
+		if !slices.Equal(want[syscalls.X86], []string{"exit", "getpid"}) {
+			t.Errorf("strace -f saw %v on x86", want[syscalls.X86])
+		}
+	}
+}
+
+func TestRecordExitStatusAsRoot(t *testing.T) {
+	needRoot(t)
+	for _, mode := range []record.Mode{record.ModePtrace, record.ModeEBPF} {
+		for script, want := range map[string]int{"exit 0": 0, "exit 3": 3, "kill -KILL $$": 128 + 9, "kill -TERM $$": 128 + 15} {
+			res, err := record.Command(context.Background(), []string{"/bin/sh", "-c", script}, record.Options{Mode: mode})
+			if err != nil {
+				t.Fatalf("%s %q: %v", mode, script, err)
+			}
+			if res.ExitCode != want {
+				t.Errorf("%s %q: exit %d, want %d", mode, script, res.ExitCode, want)
+			}
+		}
+	}
+}
+
+func TestRecordCommandNotFound(t *testing.T) {
+	_, err := record.Command(context.Background(), []string{"/nonexistent/program"}, record.Options{Mode: record.ModePtrace})
+	var ee *exec.Error
+	if !errors.As(err, &ee) {
+		t.Errorf("err = %v, want an *exec.Error", err)
+	}
+}
+
+// A signal to the recorder reaches the command; the recording is still returned.
+func TestRecordSignalStopsCommandAsRoot(t *testing.T) {
+	needRoot(t)
+	for _, mode := range []record.Mode{record.ModePtrace, record.ModeEBPF} {
+		t.Run(string(mode), func(t *testing.T) {
+			sigs := make(chan os.Signal, 2)
+			ready := filepath.Join(t.TempDir(), "ready")
+			// The shell says it is ready, then waits; the signal is sent once it is.
+			script := "trap 'echo got-term; exit 7' TERM; touch " + ready + "; while :; do sleep 0.05; done"
+			go func() {
+				for {
+					if _, err := os.Stat(ready); err == nil {
+						sigs <- syscall.SIGTERM
+						return
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}()
+			var out bytes.Buffer
+			res, err := record.Command(context.Background(), []string{"/bin/sh", "-c", script}, record.Options{Mode: mode, Signals: sigs, Stdout: &out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ExitCode != 7 || !res.Interrupted || out.String() != "got-term\n" {
+				t.Errorf("exit %d interrupted %v output %q", res.ExitCode, res.Interrupted, out.String())
+			}
+			names := res.Recording.Names(syscalls.Native())
+			for _, want := range []string{"execve", "rt_sigaction", "wait4", "exit_group"} {
+				if !slices.Contains(names, want) {
+					t.Errorf("%s not recorded: %v", want, names)
+				}
+			}
+		})
+	}
+}
+
+// A second stop request kills a command that ignores the first.
+func TestRecordSecondSignalKillsAsRoot(t *testing.T) {
+	needRoot(t)
+	for _, mode := range []record.Mode{record.ModePtrace, record.ModeEBPF} {
+		sigs := make(chan os.Signal, 2)
+		ready := filepath.Join(t.TempDir(), "ready")
+		go func() {
+			for {
+				if _, err := os.Stat(ready); err == nil {
+					sigs <- syscall.SIGTERM
+					sigs <- syscall.SIGTERM
+					return
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}()
+		res, err := record.Command(context.Background(), []string{"/bin/sh", "-c", "trap '' TERM; touch " + ready + "; while :; do sleep 0.05; done"}, record.Options{Mode: mode, Signals: sigs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != 128+9 {
+			t.Errorf("%s: exit %d, want 137 (killed)", mode, res.ExitCode)
+		}
+	}
+}
+
+// A child that stops itself (group-stop) stays stopped until its parent continues it,
+// under the recorder as without it.
+func TestRecordGroupStopAsRoot(t *testing.T) {
+	needRoot(t)
+	script := `sh -c 'kill -STOP $$; echo child-resumed' &
+c=$!
+while :; do s=$(cut -d' ' -f3 /proc/$c/stat); [ "$s" = T ] || [ "$s" = t ] && break; done
+kill -CONT $c
+wait $c
+echo parent-done`
+	var out bytes.Buffer
+	res, err := record.Command(context.Background(), []string{"/bin/sh", "-c", script}, record.Options{Mode: record.ModePtrace, Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "child-resumed\nparent-done\n" || res.ExitCode != 0 {
+		t.Errorf("exit %d, output %q", res.ExitCode, out.String())
+	}
+	if names := res.Recording.Names(syscalls.Native()); !slices.Contains(names, "kill") {
+		t.Errorf("kill not recorded: %v", names)
+	}
+}
+
+// execve from a thread that is not the leader: the thread takes over the process id.
+// posix_spawn (clone with CLONE_VFORK) children are followed too.
+func TestRecordThreadExecAndVforkAsRoot(t *testing.T) {
+	needRoot(t)
+	needTool(t, "/usr/bin/python3")
+	script := `import os, subprocess, threading
+subprocess.run(["/bin/true"], check=True)
+t = threading.Thread(target=lambda: os.execv("/bin/echo", ["echo", "from-thread"]))
+t.start()
+t.join()`
+	var out bytes.Buffer
+	res, err := record.Command(context.Background(), []string{"/usr/bin/python3", "-c", script}, record.Options{Mode: record.ModePtrace, Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "from-thread\n" || res.ExitCode != 0 {
+		t.Errorf("exit %d output %q", res.ExitCode, out.String())
+	}
+	exes := map[string]bool{}
+	for c := range res.Recording.Calls {
+		exes[c.Exe] = true
+	}
+	for _, want := range []string{"/usr/bin/true", "/usr/bin/echo"} {
+		if !exes[want] {
+			t.Errorf("no calls attributed to %s: %v", want, exes)
+		}
+	}
+}
+
+// --args keeps the values that matter and rules from them allow the same calls again.
+func TestRecordArgsAsRoot(t *testing.T) {
+	needRoot(t)
+	needTool(t, "/usr/bin/python3")
+	script := `import socket
+socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).close()
+socket.socket(socket.AF_INET6, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC).close()`
+	res, err := record.Command(context.Background(), []string{"/usr/bin/python3", "-c", script}, record.Options{Mode: record.ModePtrace, Args: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sockets []string
+	for _, s := range res.Recording.Syscalls() {
+		if s.Name == "socket" {
+			for _, a := range s.ArgSets {
+				sockets = append(sockets, a.Value.String())
+			}
+			if s.Unconditional != 0 {
+				t.Errorf("%d socket calls without arguments", s.Unconditional)
+			}
+		}
+	}
+	slices.Sort(sockets)
+	want := []string{"arg0 & 0xffffffff == 0x1 && arg1 & 0xf == 0x1", "arg0 & 0xffffffff == 0xa && arg1 & 0xf == 0x2"}
+	if !slices.Equal(sockets, want) {
+		t.Errorf("socket argument sets %q, want %q", sockets, want)
+	}
+}
+
+// Recording a running process (ptrace attach) and a cgroup (eBPF) until a deadline.
+func TestRecordExistingAsRoot(t *testing.T) {
+	needRoot(t)
+	cmd := exec.Command("/bin/sh", "-c", "while :; do cat /etc/hostname >/dev/null; sleep 0.01; done")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	res, err := record.Existing(context.Background(), record.Target{PID: cmd.Process.Pid, Duration: 500 * time.Millisecond}, record.Options{Mode: record.ModePtrace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := res.Recording.Names(syscalls.Native())
+	for _, want := range []string{"execve", "openat", "wait4", "read"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("ptrace attach: %s not recorded: %v", want, names)
+		}
+	}
+	if !slices.Contains(names, "clone") && !slices.Contains(names, "vfork") {
+		t.Errorf("ptrace attach: no fork recorded: %v", names)
+	}
+	// Detached: the process runs on untraced.
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	if !strings.Contains(string(status), "TracerPid:\t0") {
+		t.Errorf("still traced after the recording:\n%s", status)
+	}
+}
