@@ -37,7 +37,7 @@ type Report struct {
 // ErrMixedDefaults is returned when some inputs allow by default and others deny.
 var ErrMixedDefaults = errors.New("cannot merge allowlist and denylist profiles")
 
-// Merge unions ps. The rules, also in docs/merge.md:
+// Merge unions ps. The rules, also in docs/profile-quality.md:
 //
 //   - Inputs are first resolved for opts (includes/excludes and archMap evaluated).
 //   - All inputs must deny by default (allowlists) or all allow by default (denylists).

@@ -32,7 +32,7 @@ architectures. Each allow rule of the result carries a comment saying how many i
 used its syscalls ("allowed by 2 of 3 inputs: a.json, c.json"), so rarely used calls
 stand out.
 
-Conflicts are settled by fixed rules (docs/merge.md):
+Conflicts are settled by fixed rules (docs/profile-quality.md):
   - inputs with includes/excludes or archMap are resolved first (--caps, --arch);
   - all inputs must deny by default, or all allow by default; the first input's
     defaultAction is kept, and other defaults are reported;
