@@ -24,6 +24,17 @@ func NewVM(p Program, order binary.ByteOrder) (*VM, error) {
 // Run returns the program's return value for d and how many instructions it executed,
 // the return included.
 func (vm *VM) Run(d *Data) (ret uint32, executed int) {
+	return vm.run(d, nil)
+}
+
+// Trace is Run that also returns the position of every instruction executed.
+func (vm *VM) Trace(d *Data) (ret uint32, path []int) {
+	path = []int{}
+	ret, _ = vm.run(d, &path)
+	return ret, path
+}
+
+func (vm *VM) run(d *Data, path *[]int) (ret uint32, executed int) {
 	mem := d.Bytes(vm.order)
 	var a, x uint32
 	var scratch [MemWords]uint32
@@ -31,6 +42,9 @@ func (vm *VM) Run(d *Data) (ret uint32, executed int) {
 	for pc := 0; pc < len(p); pc++ {
 		ins := p[pc]
 		executed++
+		if path != nil {
+			*path = append(*path, pc)
+		}
 		switch ins.Op {
 		case ClassLD | SizeW | ModeABS:
 			a = vm.order.Uint32(mem[ins.K:])

@@ -85,6 +85,9 @@ const (
 	WarnNoTable WarningKind = "no-syscall-table"
 	// WarnNotifyWrite: SCMP_ACT_NOTIFY on write, which runc refuses.
 	WarnNotifyWrite WarningKind = "notify-write"
+	// WarnErrnoRefused: errno 4095 (MAX_ERRNO): the kernel returns it, but libseccomp
+	// refuses it, so runc fails to start the container.
+	WarnErrnoRefused WarningKind = "errno-refused"
 )
 
 func (w Warning) String() string {
@@ -137,6 +140,9 @@ func build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*F
 	}
 	f := &Filter{Profile: r, defRet: defRet, Flags: slices.Clone(r.Flags)}
 	w := &warnings{seen: map[string]bool{}}
+	if refusedErrno(defRet) {
+		w.add(Warning{Kind: WarnErrnoRefused, Rule: -1, Message: "defaultErrnoRet 4095: libseccomp refuses it, so runc fails to start the container"})
+	}
 
 	if len(arches) == 0 {
 		arches = append([]syscalls.Arch{native}, r.Architectures...)
@@ -158,7 +164,7 @@ func build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*F
 				"no syscall table for %v: left out of the program, its syscalls get the bad-architecture action", a)})
 			continue
 		}
-		plans = append(plans, &archPlan{arch: a, is64: a.Is64(), listed: listed[a], entries: map[uint32]*entry{}})
+		plans = append(plans, &archPlan{arch: a, is64: a.Is64(), listed: listed[a], entries: map[uint32]*entry{}, pseudo: map[string]*entry{}})
 	}
 	if len(plans) == 0 {
 		return nil, errors.New("no architecture with a syscall table to compile for")
@@ -179,8 +185,17 @@ func build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*F
 			return nil, err
 		}
 		names := rule.AllNames()
+		if refusedErrno(ret) {
+			w.add(Warning{Kind: WarnErrnoRefused, Rule: i, Message: "errnoRet 4095: libseccomp refuses it, so runc fails to start the container"})
+		}
 		for _, ap := range plans {
 			for _, n := range names {
+				// runc asks libseccomp for the number, which on the multiplexing
+				// architectures gives socket and IPC calls a negative pseudo-number:
+				// they never raise the bound.
+				if muxArches[ap.arch] && isMuxName(n) {
+					continue
+				}
 				if nr, ok := syscalls.Number(ap.arch, n); ok && nr > 0 && uint32(nr) > ap.maxNr {
 					ap.maxNr = uint32(nr)
 				}
@@ -217,7 +232,7 @@ func build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*F
 			for _, ap := range plans {
 				nr, direct := syscalls.Number(ap.arch, n)
 				mux, call, viaMux := multiplexed(ap.arch, n)
-				if !direct && !viaMux {
+				if !syscalls.Known(n) && !viaMux {
 					continue
 				}
 				for _, args := range variants {
@@ -227,13 +242,18 @@ func build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*F
 							"a value or mask has bits above 32 but %v compares only the low 32 bits of arguments", ap.arch)})
 					}
 					if direct {
-						ap.add(w, uint32(nr), n, ret, cs, RuleRef{Rule: i, Name: n})
+						ap.add(w, ap.entry(uint32(nr), n), ret, cs, RuleRef{Rule: i, Name: n})
+					} else {
+						// libseccomp keeps rules for a call the architecture lacks under
+						// a pseudo-number no syscall reaches; they matter only in that
+						// it refuses conflicting ones, so only the warnings are kept.
+						ap.add(w, ap.pseudoEntry(n), ret, cs, RuleRef{Rule: i, Name: n})
 					}
 					if viaMux {
 						mcs, _ := ap.conditions(withoutArg0(args))
 						mcs = append([]cond{{arg: 0, op: profile.OpEqualTo, val: call}}, mcs...)
 						via, _ := syscalls.Name(ap.arch, int(mux))
-						ap.add(w, mux, via, ret, mcs, RuleRef{Rule: i, Name: n, Via: via})
+						ap.add(w, ap.entry(mux, via), ret, mcs, RuleRef{Rule: i, Name: n, Via: via})
 					}
 				}
 			}
@@ -244,13 +264,16 @@ func build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*F
 	}
 	for _, ap := range plans {
 		f.Arches = append(f.Arches, ap.arch)
-		for _, nr := range sortedKeys(ap.entries) {
-			ap.ambiguities(w, ap.entries[nr])
-		}
+
 	}
 	f.groups = groupPlans(plans, defRet, !permissive(r.DefaultAction))
 	f.Warnings = w.list
 	return f, nil
+}
+
+// refusedErrno reports an errno libseccomp refuses (it wants less than MAX_ERRNO).
+func refusedErrno(ret uint32) bool {
+	return ret&bpf.RetActionFull == bpf.RetErrno && ret&bpf.RetData >= bpf.MaxErrno
 }
 
 func isMuxName(n string) bool {
@@ -269,10 +292,8 @@ func withoutArg0(args []profile.Arg) []profile.Arg {
 	return out
 }
 
-// add records a rule for syscall nr with libseccomp's precedence: the first rule without
-// conditions decides the syscall for every argument, replacing conditional rules added
-// before it and hiding those after; conditional rules keep their order.
-func (ap *archPlan) add(w *warnings, nr uint32, name string, ret uint32, cs []cond, ref RuleRef) {
+// entry returns the entry for syscall nr, creating it.
+func (ap *archPlan) entry(nr uint32, name string) *entry {
 	e := ap.entries[nr]
 	if e == nil {
 		tableName, ok := syscalls.Name(ap.arch, int(nr))
@@ -282,6 +303,23 @@ func (ap *archPlan) add(w *warnings, nr uint32, name string, ret uint32, cs []co
 		e = &entry{nr: nr, arch: ap.arch, name: tableName}
 		ap.entries[nr] = e
 	}
+	return e
+}
+
+// pseudoEntry returns the entry libseccomp keeps for a call the architecture lacks.
+func (ap *archPlan) pseudoEntry(name string) *entry {
+	e := ap.pseudo[name]
+	if e == nil {
+		e = &entry{arch: ap.arch, name: name}
+		ap.pseudo[name] = e
+	}
+	return e
+}
+
+// add records a rule for a syscall with libseccomp's precedence: the first rule without
+// conditions decides the syscall for every argument, replacing conditional rules added
+// before it and hiding those after; conditional rules keep their order.
+func (ap *archPlan) add(w *warnings, e *entry, ret uint32, cs []cond, ref RuleRef) {
 	if e.uncond {
 		if ret != e.ret {
 			w.add(Warning{Kind: WarnShadowed, Rule: ref.Rule, Syscall: e.name, Arch: ap.arch, Message: fmt.Sprintf(
@@ -308,20 +346,15 @@ func (ap *archPlan) add(w *warnings, nr uint32, name string, ret uint32, cs []co
 			return
 		}
 	}
-	e.rules = append(e.rules, condRule{ret: ret, conds: cs, ref: ref})
-}
-
-// ambiguities warns about conditional rules with different actions that can match the
-// same arguments.
-func (ap *archPlan) ambiguities(w *warnings, e *entry) {
-	for i, a := range e.rules {
-		for _, b := range e.rules[i+1:] {
-			if a.ret != b.ret && mayOverlap(a.conds, b.conds, ap.is64) && !sameConds(a.conds, b.conds) {
-				w.add(Warning{Kind: WarnAmbiguous, Rule: b.ref.Rule, Syscall: e.name, Arch: ap.arch, Message: fmt.Sprintf(
-					"can match the same arguments of %s as syscalls[%d] with another action: seccompctl applies the first; libseccomp picks by its own ordering of the conditions", e.name, a.ref.Rule)})
-			}
+	// Checked as rules come, as libseccomp checks them: a rule that a later
+	// unconditional one replaces can still make it refuse the profile.
+	for _, r := range e.rules {
+		if r.ret != ret && mayOverlap(r.conds, cs, ap.is64) {
+			w.add(Warning{Kind: WarnAmbiguous, Rule: ref.Rule, Syscall: e.name, Arch: ap.arch, Message: fmt.Sprintf(
+				"can match the same arguments of %s as syscalls[%d] with another action: seccompctl applies the first; libseccomp may refuse the profile (runc then fails to start the container) or pick by its own ordering of the conditions", e.name, r.ref.Rule)})
 		}
 	}
+	e.rules = append(e.rules, condRule{ret: ret, conds: cs, ref: ref})
 }
 
 func groupPlans(plans []*archPlan, defRet uint32, stub bool) []*group {

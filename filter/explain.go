@@ -66,3 +66,12 @@ func (f *Filter) Explain(arch syscalls.Arch, nr int, args [6]uint64) (Decision, 
 	}
 	return Decision{Ret: ret, Action: bpf.RetString(ret), Reason: reason, Rule: ref, Executed: executed}, nil
 }
+
+func (f *Filter) group(audit uint32) *group {
+	for _, g := range f.groups {
+		if g.audit == audit {
+			return g
+		}
+	}
+	return nil
+}

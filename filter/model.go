@@ -110,6 +110,7 @@ type archPlan struct {
 	listed  bool   // named in the profile's architectures: runc's -ENOSYS stub covers it
 	maxNr   uint32 // highest syscall number any rule names on this arch; 0 if none
 	entries map[uint32]*entry
+	pseudo  map[string]*entry // calls the arch lacks, by name: for warnings only
 }
 
 // group is the architectures sharing one AUDIT_ARCH value: x86_64 and x32, or one arch.
