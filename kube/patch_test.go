@@ -34,11 +34,11 @@ var localhost = PatchOptions{Type: TypeLocalhost, LocalhostProfile: "profiles/we
 
 func TestPatchGolden(t *testing.T) {
 	tests := []struct {
-		in, out     string
-		opts        PatchOptions
-		targets     int
-		warnings    []string
-		reencoded   bool // flow-style input: re-encoded, not a text edit
+		in, out   string
+		opts      PatchOptions
+		targets   int
+		warnings  []string
+		reencoded bool // flow-style input: re-encoded, not a text edit
 	}{
 		{in: "deployment.yaml", out: "deployment.localhost.yaml", opts: localhost, targets: 1},
 		{in: "deployment.yaml", out: "deployment.app.yaml", opts: PatchOptions{Type: TypeRuntimeDefault, Container: "app"}, targets: 1},

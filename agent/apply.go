@@ -1,0 +1,102 @@
+package agent
+
+import (
+	"errors"
+	"sort"
+)
+
+// SyncResult is what one sync did.
+type SyncResult struct {
+	Created, Updated, Removed []string
+	Unchanged                 int
+	// Rejected is the plan's refusals plus files the store would not write.
+	Rejected []Rejection
+	// Errors are failures to change the directory (the sync is retried).
+	Errors []error
+	// Installed is the ownership record after the sync.
+	Installed map[string]Owned
+	// Changed lists the sources whose files were created, updated or removed.
+	Changed map[string]bool
+}
+
+// apply brings the store to the plan: claim new names, write what differs, remove
+// owned files nothing wants any more (except those kept after a refused update).
+func apply(st *Store, p Plan) SyncResult {
+	res := SyncResult{Rejected: append([]Rejection(nil), p.Rejected...), Changed: map[string]bool{}}
+	owned := st.Owned()
+	claims := map[string]Owned{}
+	for name, w := range p.Want {
+		if o, ok := owned[name]; !ok || o.Source != w.Source {
+			claims[name] = Owned{Source: w.Source}
+		}
+	}
+	refused, err := st.Claim(claims)
+	if err != nil {
+		res.Errors = append(res.Errors, err)
+		return res
+	}
+	names := make([]string, 0, len(p.Want))
+	for name := range p.Want {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		w := p.Want[name]
+		if err := refused[name]; err != nil {
+			reason := ReasonNotOwned
+			if !errors.Is(err, ErrNotOwned) && !errors.Is(err, ErrNotRegular) {
+				reason = ReasonWrite
+			}
+			res.Rejected = append(res.Rejected, Rejection{Source: w.Source, Key: name, Reason: reason, Message: err.Error()})
+			continue
+		}
+		if st.Current(name, w.SHA256) {
+			res.Unchanged++
+			continue
+		}
+		_, had := owned[name]
+		if err := st.Write(name, w.Data); err != nil {
+			res.Errors = append(res.Errors, err)
+			reason := ReasonWrite
+			if errors.Is(err, ErrNotRegular) {
+				reason = ReasonNotOwned
+			}
+			res.Rejected = append(res.Rejected, Rejection{Source: w.Source, Key: name, Reason: reason, Message: err.Error()})
+			continue
+		}
+		if had && owned[name].SHA256 != "" {
+			res.Updated = append(res.Updated, name)
+		} else {
+			res.Created = append(res.Created, name)
+		}
+		res.Changed[w.Source] = true
+	}
+	for _, name := range st.List() {
+		if _, want := p.Want[name]; want {
+			continue
+		}
+		if _, keep := p.Keep[name]; keep {
+			continue
+		}
+		src := owned[name].Source
+		if err := st.Remove(name); err != nil {
+			// A name that became a symlink or directory is forgotten, not removed.
+			res.Errors = append(res.Errors, err)
+			continue
+		}
+		res.Removed = append(res.Removed, name)
+		res.Changed[src] = true
+	}
+	if err := st.Save(); err != nil {
+		res.Errors = append(res.Errors, err)
+	}
+	res.Installed = st.Owned()
+	sort.SliceStable(res.Rejected, func(i, j int) bool {
+		a, b := res.Rejected[i], res.Rejected[j]
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		return a.Key < b.Key
+	})
+	return res
+}

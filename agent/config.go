@@ -1,0 +1,124 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/seccompctl/seccompctl/kube"
+	"github.com/seccompctl/seccompctl/lint"
+)
+
+// Config is the agent's configuration. Every field's zero value means the default
+// stated beside it; SetDefaults fills them in.
+type Config struct {
+	// Kubeconfig is a kubeconfig file for reaching the API server.
+	// Default "": the in-cluster configuration (the pod's ServiceAccount).
+	Kubeconfig string
+	// NodeName is the node the agent runs on; it names the status Lease and the Events'
+	// source. Default: $NODE_NAME, else the host name.
+	NodeName string
+	// KubeletRoot is the kubelet's --root-dir; profiles go below <KubeletRoot>/seccomp.
+	// Default "/var/lib/kubelet".
+	KubeletRoot string
+	// Dir is the directory under <KubeletRoot>/seccomp the agent installs into and owns
+	// files in; pods name profiles as "<Dir>/<key>". Default "profiles".
+	Dir string
+	// Namespace is where labelled ConfigMaps are watched and the status Lease is kept.
+	// Default: $POD_NAMESPACE, else "seccompctl-system".
+	Namespace string
+	// AllNamespaces watches ConfigMaps in every namespace (the agent then needs a
+	// ClusterRole to list them). Default false.
+	AllNamespaces bool
+	// LabelSelector selects the ConfigMaps that hold profiles.
+	// Default "seccompctl.io/profiles=true".
+	LabelSelector string
+	// ListenAddress serves /healthz, /readyz and /metrics; "-" serves nothing.
+	// Default ":9842".
+	ListenAddress string
+	// ResyncPeriod is how often the directory is checked against the ConfigMaps without
+	// any change (repairing files altered on disk) and the status Lease renewed.
+	// Default 1m.
+	ResyncPeriod time.Duration
+	// Runtimes are the runtimes lint checks profiles against (see lint.Runtimes).
+	// Default: none named, meaning every runtime lint knows (the strictest choice).
+	Runtimes []string
+	// Monitor also reads SECCOMP audit records and counts violations by pod. Needs the
+	// host's PID and network namespaces and CAP_AUDIT_READ. Default false.
+	Monitor bool
+	// CRISocket is the container runtime's CRI socket, used to attribute violations to
+	// pods. Default "/run/containerd/containerd.sock".
+	CRISocket string
+}
+
+// SetDefaults fills in unset fields and checks the result.
+func (c *Config) SetDefaults() error {
+	if c.NodeName == "" {
+		c.NodeName = os.Getenv("NODE_NAME")
+	}
+	if c.NodeName == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return fmt.Errorf("no node name: set --node-name or $NODE_NAME: %w", err)
+		}
+		c.NodeName = h
+	}
+	if c.KubeletRoot == "" {
+		c.KubeletRoot = kube.DefaultKubeletRoot
+	}
+	if !filepath.IsAbs(c.KubeletRoot) {
+		return fmt.Errorf("kubelet root %q must be an absolute path", c.KubeletRoot)
+	}
+	if c.Dir == "" {
+		c.Dir = kube.DefaultDir
+	}
+	if err := kube.ValidDir(c.Dir); err != nil {
+		return err
+	}
+	if c.Namespace == "" {
+		c.Namespace = os.Getenv("POD_NAMESPACE")
+	}
+	if c.Namespace == "" {
+		c.Namespace = kube.DefaultNamespace
+	}
+	if c.LabelSelector == "" {
+		c.LabelSelector = kube.LabelProfiles + "=true"
+	}
+	if _, err := labels.Parse(c.LabelSelector); err != nil {
+		return fmt.Errorf("label selector %q: %w", c.LabelSelector, err)
+	}
+	if c.ListenAddress == "" {
+		c.ListenAddress = fmt.Sprintf(":%d", kube.DefaultPort)
+	}
+	if c.ResyncPeriod == 0 {
+		c.ResyncPeriod = time.Minute
+	}
+	if c.ResyncPeriod < time.Second {
+		return errors.New("resync period must be at least 1s")
+	}
+	for _, r := range c.Runtimes {
+		if !contains(lint.Runtimes(), r) {
+			return fmt.Errorf("unknown runtime %q (want one of %v)", r, lint.Runtimes())
+		}
+	}
+	if c.CRISocket == "" {
+		c.CRISocket = kube.DefaultCRISocket
+	}
+	return nil
+}
+
+// SeccompDir is <KubeletRoot>/seccomp.
+func (c *Config) SeccompDir() string { return filepath.Join(c.KubeletRoot, "seccomp") }
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,74 @@
+package agent
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the agent's Prometheus series, on a registry of its own.
+type metrics struct {
+	reg            *prometheus.Registry
+	installed      prometheus.Gauge
+	rejected       *prometheus.GaugeVec
+	installErrors  *prometheus.CounterVec
+	fileOps        *prometheus.CounterVec
+	syncs          *prometheus.CounterVec
+	syncDuration   prometheus.Histogram
+	lastSync       prometheus.Gauge
+	configMaps     prometheus.Gauge
+	statusFailures prometheus.Counter
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		installed: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "seccompctl_agent_profiles_installed",
+			Help: "Profiles the agent has installed on this node.",
+		}),
+		rejected: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "seccompctl_agent_profiles_rejected",
+			Help: "Profiles currently refused, by reason (UnsafeName, InvalidProfile, Conflict, NotOwned, WriteFailed).",
+		}, []string{"reason"}),
+		installErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "seccompctl_agent_install_errors_total",
+			Help: "Profiles refused or failed to install, counted once per new refusal, by reason.",
+		}, []string{"reason"}),
+		fileOps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "seccompctl_agent_file_operations_total",
+			Help: "Profile files created, updated and removed.",
+		}, []string{"op"}),
+		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "seccompctl_agent_syncs_total",
+			Help: "Syncs of the directory with the ConfigMaps, by result (ok, error).",
+		}, []string{"result"}),
+		syncDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "seccompctl_agent_sync_duration_seconds",
+			Help:    "Time a sync took.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 8),
+		}),
+		lastSync: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "seccompctl_agent_last_sync_timestamp_seconds",
+			Help: "When the last successful sync finished (Unix time).",
+		}),
+		configMaps: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "seccompctl_agent_configmaps",
+			Help: "Labelled ConfigMaps the agent sees.",
+		}),
+		statusFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "seccompctl_agent_status_update_failures_total",
+			Help: "Failed writes of the node's status Lease (the API server was unreachable or refused).",
+		}),
+	}
+	m.reg.MustRegister(m.installed, m.rejected, m.installErrors, m.fileOps, m.syncs, m.syncDuration,
+		m.lastSync, m.configMaps, m.statusFailures,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, r := range []string{ReasonUnsafeName, ReasonInvalid, ReasonConflict, ReasonNotOwned, ReasonWrite} {
+		m.rejected.WithLabelValues(r)
+		m.installErrors.WithLabelValues(r)
+	}
+	for _, op := range []string{"create", "update", "remove"} {
+		m.fileOps.WithLabelValues(op)
+	}
+	return m
+}
