@@ -35,10 +35,10 @@ type Store struct {
 }
 
 type fileStat struct {
-	ino, size  uint64
-	mtime      unix.Timespec
-	ctime      unix.Timespec
-	sha256     string
+	ino, size uint64
+	mtime     unix.Timespec
+	ctime     unix.Timespec
+	sha256    string
 }
 
 // OpenStore opens (creating if needed) dir below base: base must exist (the kubelet's
