@@ -1,0 +1,430 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/seccompctl/seccompctl/audit"
+	"github.com/seccompctl/seccompctl/profile"
+)
+
+func TestRecordUsageErrors(t *testing.T) {
+	tests := [][]string{
+		{"record", "--", "true"},                                   // no -o
+		{"record", "-o", "x.json"},                                 // no command
+		{"record", "-o", "x.json", "--mode", "fast", "--", "true"}, // bad mode
+		{"record", "-o", "x.json", "--mode", "ebpf", "--args", "--", "true"},
+		{"record", "-o", "x.json", "--comm", "nginx", "--", "true"},  // --comm without --from-audit
+		{"record", "-o", "x.json", "--from-audit", "--", "true"},     // audit takes no command
+		{"record", "-o", "x.json", "--pid", "1", "--", "true"},       // both
+		{"record", "-o", "x.json", "--duration", "1s", "--", "true"}, // duration with a command
+		{"record", "-o", "x.json", "--runtime", "docker", "--", "true"},
+		{"record", "-o", "x.json", "--default-action", "allow", "--", "true"},
+		{"record", "-o", "x.json", "--arch", "vax", "--", "true"},
+		{"record", "-o", "x.json", "--errno", "0", "--", "true"},
+		{"generate"},
+		{"generate", "--audit-profile", "--from", "x"},
+	}
+	for _, args := range tests {
+		var out, errOut bytes.Buffer
+		code := Main(append([]string{"seccompctl"}, args...), strings.NewReader(""), &out, &errOut)
+		if code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d (stderr %q)", args, code, ExitUsage, errOut.String())
+		}
+		if errOut.Len() == 0 || strings.Count(strings.TrimSpace(errOut.String()), "\n") != 0 {
+			t.Errorf("%v: want one line on stderr, got %q", args, errOut.String())
+		}
+	}
+}
+
+func TestGenerateFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "p.json")
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"seccompctl", "generate",
+		"--from", "../../generate/testdata/journal-k.txt",
+		"--from", "../../generate/testdata/strace-c.txt",
+		"--from", "../../generate/testdata/app.trace",
+		"--arch", "x86_64,aarch64", "--comments", "-o", out}, strings.NewReader(""), &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	p, err := profile.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range p.Syscalls {
+		names = append(names, r.AllNames()...)
+	}
+	for _, want := range []string{"getppid", "getpgid", "openat", "arch_prctl", "wait4", "socket", "exit_group"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("%s missing from %v", want, names)
+		}
+	}
+	for _, want := range []string{
+		"journal-k.txt: audit; 4 lines used, 3 ignored, 2 malformed",
+		"journal-k.txt:7: SECCOMP record without syscall=",
+		"strace-c.txt: strace -c; 36 lines used",
+		"app.trace: trace;",
+		"open → openat (aarch64)",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+
+	// The audit profile.
+	stdout.Reset()
+	if code := Main([]string{"seccompctl", "generate", "--audit-profile", "--arch", "x86_64"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("--audit-profile: exit %d", code)
+	}
+	ap, err := profile.Parse("audit", stdout.Bytes())
+	if err != nil || ap.DefaultAction != profile.ActLog || len(ap.Architectures) != 3 {
+		t.Errorf("audit profile %+v, %v", ap, err)
+	}
+
+	// stdin, and an input holding nothing.
+	stderr.Reset()
+	code = Main([]string{"seccompctl", "generate", "--from", "-"}, strings.NewReader("nothing here\n"), &stdout, &stderr)
+	if code != ExitUsage || !strings.Contains(stderr.String(), "no SECCOMP records, strace output or trace lines found") {
+		t.Errorf("empty stdin: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+var (
+	buildOnce sync.Once
+	buildPath string
+	buildErr  error
+)
+
+// seccompctlBinary builds the command once per test run: record's ptrace mode re-executes
+// its own binary as the exec helper, which a test binary is not.
+func seccompctlBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "seccompctl-cli-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildPath = filepath.Join(dir, "seccompctl")
+		out, err := exec.Command("go", "build", "-o", buildPath, "../../cmd/seccompctl").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building seccompctl: %v", buildErr)
+	}
+	t.Cleanup(func() {}) // the binary is shared by the tests of this run
+	return buildPath
+}
+
+func needRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: recording, containers and the audit socket")
+	}
+}
+
+func TestRecordCommandAsRoot(t *testing.T) {
+	needRoot(t)
+	bin := seccompctlBinary(t)
+	dir := t.TempDir()
+	for _, mode := range []string{"ptrace", "ebpf", "auto"} {
+		prof := filepath.Join(dir, mode+".json")
+		trace := filepath.Join(dir, mode+".trace")
+		cmd := exec.Command(bin, "record", "--mode", mode, "--save-trace", trace, "-o", prof, "--", "/bin/sh", "-c", "echo out; echo err >&2; exit 3")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if cmd.ProcessState.ExitCode() != 3 {
+			t.Fatalf("%s: exit %d (%v), want the command's 3; stderr:\n%s", mode, cmd.ProcessState.ExitCode(), err, stderr.String())
+		}
+		if stdout.String() != "out\n" || !strings.HasPrefix(stderr.String(), "err\n") {
+			t.Errorf("%s: stdout %q stderr %q", mode, stdout.String(), stderr.String())
+		}
+		wantMode := mode
+		if mode == "auto" {
+			wantMode = "ebpf mode, chosen by --mode auto"
+		}
+		if !strings.Contains(stderr.String(), "("+wantMode) {
+			t.Errorf("%s: the summary does not say the mode: %q", mode, stderr.String())
+		}
+		if _, err := profile.Load(prof); err != nil {
+			t.Errorf("%s: %v", mode, err)
+		}
+		data, err := os.ReadFile(trace)
+		if err != nil || !strings.Contains(string(data), `"syscall":"execve"`) {
+			t.Errorf("%s: trace %q, %v", mode, data, err)
+		}
+	}
+	// A command that does not exist: 127, nothing written.
+	prof := filepath.Join(dir, "none.json")
+	cmd := exec.Command(bin, "record", "-q", "-o", prof, "--", "/nonexistent")
+	cmd.Run()
+	if cmd.ProcessState.ExitCode() != 127 {
+		t.Errorf("missing command: exit %d, want 127", cmd.ProcessState.ExitCode())
+	}
+	if _, err := os.Stat(prof); err == nil {
+		t.Error("a profile was written for a command that never ran")
+	}
+}
+
+// busyboxWorkload prints the same thing wherever it runs: on the host or in a container
+// whose rootfs holds only a static busybox.
+const busyboxWorkload = `busybox echo hello | busybox tr a-z A-Z; busybox seq 3 | busybox wc -l; busybox sha256sum /bin/busybox | busybox cut -c1-16; busybox ls /bin | busybox grep -c busybox`
+
+// containerEnv is the environment 'runc spec' gives the container's process.
+var containerEnv = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"}
+
+// bundle makes an OCI bundle whose rootfs holds a static busybox under a unique name
+// (so its audit records can be told apart) and /bin/busybox linking to it.
+func bundle(t *testing.T, seccomp *specs.LinuxSeccomp, nnp bool, args []string) (dir, exeName string) {
+	t.Helper()
+	dir = t.TempDir()
+	rootfs := filepath.Join(dir, "rootfs")
+	if err := os.MkdirAll(filepath.Join(rootfs, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"proc", "dev", "sys", "tmp"} {
+		os.MkdirAll(filepath.Join(rootfs, d), 0o755)
+	}
+	bb, err := os.ReadFile("/usr/bin/busybox")
+	if err != nil {
+		t.Skip("busybox-static is not installed (scripts/deps.sh installs it)")
+	}
+	exeName = fmt.Sprintf("bb-%08x", rand.Uint32())
+	if err := os.WriteFile(filepath.Join(rootfs, "bin", exeName), bb, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(exeName, filepath.Join(rootfs, "bin", "busybox")); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("runc", "spec", "--bundle", dir).CombinedOutput(); err != nil {
+		t.Fatalf("runc spec: %v\n%s", err, out)
+	}
+	var spec specs.Spec
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &spec); err != nil {
+		t.Fatal(err)
+	}
+	spec.Process.Terminal = false
+	spec.Process.Args = args
+	spec.Process.Env = containerEnv
+	spec.Process.NoNewPrivileges = nnp
+	spec.Linux.Seccomp = seccomp
+	data, _ = json.MarshalIndent(&spec, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, exeName
+}
+
+func runRunc(t *testing.T, dir string) (stdout string, runPID int, err error) {
+	t.Helper()
+	id := fmt.Sprintf("seccompctl-test-%08x", rand.Uint32())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "runc", "run", "--bundle", dir, id)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		return "", 0, err
+	}
+	runPID = cmd.Process.Pid
+	err = cmd.Wait()
+	exec.Command("runc", "delete", "--force", id).Run()
+	if err != nil {
+		err = fmt.Errorf("runc run: %v: %s", err, errOut.String())
+	}
+	return out.String(), runPID, err
+}
+
+// TestRecordedProfileInRuncAsRoot: a profile recorded on the host with --runtime runc
+// lets the same workload start and run in a real runc container, with and without
+// no_new_privs, to the same output; and under the same rules with SCMP_ACT_LOG as the
+// default, the kernel logs nothing the profile would have denied.
+func TestRecordedProfileInRuncAsRoot(t *testing.T) {
+	needRoot(t)
+	if _, err := exec.LookPath("runc"); err != nil {
+		t.Skip("runc is not installed (scripts/deps.sh installs it)")
+	}
+	bin := seccompctlBinary(t)
+	args := []string{"/bin/busybox", "sh", "-c", busyboxWorkload}
+
+	host := exec.Command("/usr/bin/busybox", "sh", "-c", busyboxWorkload)
+	host.Env, host.Dir = containerEnv, "/"
+	want, err := host.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without --runtime, the profile lacks what runc calls after installing the filter:
+	// the container does not start (the failure --runtime exists to prevent).
+	t.Run("without --runtime", func(t *testing.T) {
+		prof := filepath.Join(t.TempDir(), "bare.json")
+		cmd := exec.Command(bin, "record", "-q", "--mode", "ebpf", "-o", prof, "--", "/usr/bin/busybox", "sh", "-c", busyboxWorkload)
+		cmd.Env, cmd.Dir = containerEnv, "/"
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("record: %v\n%s", err, out)
+		}
+		p, err := profile.Load(prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		oci, err := p.ToOCI(profile.ResolveOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir, _ := bundle(t, oci, false, args)
+		if out, _, err := runRunc(t, dir); err == nil {
+			t.Errorf("the container started without runc's syscalls allowed (output %q)", out)
+		}
+	})
+	for _, mode := range []string{"ptrace", "ebpf"} {
+		for _, nnp := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/nnp=%v", mode, nnp), func(t *testing.T) {
+				prof := filepath.Join(t.TempDir(), "busybox.json")
+				rec := []string{"record", "-q", "--mode", mode, "--runtime", "runc", "-o", prof}
+				if nnp {
+					rec = append(rec, "--no-new-privs")
+				}
+				rec = append(rec, "--", "/usr/bin/busybox", "sh", "-c", busyboxWorkload)
+				// The same workload: same command, environment and working directory as
+				// in the container (a shell without $PWD calls getcwd, for one).
+				cmd := exec.Command(bin, rec...)
+				cmd.Env, cmd.Dir = containerEnv, "/"
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("record: %v\n%s", err, out)
+				}
+				p, err := profile.Load(prof)
+				if err != nil {
+					t.Fatal(err)
+				}
+				oci, err := p.ToOCI(profile.ResolveOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				dir, _ := bundle(t, oci, nnp, args)
+				got, _, err := runRunc(t, dir)
+				if err != nil {
+					t.Fatalf("the container did not run under the recorded profile: %v", err)
+				}
+				if got != string(want) {
+					t.Errorf("container output %q, host output %q", got, want)
+				}
+
+				// Same rules, SCMP_ACT_LOG default: anything the profile denies is logged.
+				logged := *oci
+				logged.DefaultAction = specs.ActLog
+				logged.DefaultErrnoRet = nil
+				dir, exeName := bundle(t, &logged, nnp, args)
+				denied := collectDenials(t, func() (int, error) {
+					_, pid, err := runRunc(t, dir)
+					return pid, err
+				}, exeName)
+				if len(denied) > 0 {
+					t.Errorf("the profile would deny %v", denied)
+				}
+			})
+		}
+	}
+}
+
+// collectDenials runs fn while reading SECCOMP records, and returns the syscalls logged
+// for the container: records of the busybox copy named exeName, or of runc's init
+// process descending from the runc run process fn reports.
+func collectDenials(t *testing.T, fn func() (int, error), exeName string) []string {
+	t.Helper()
+	c, err := audit.Dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	type rec struct {
+		r       audit.SeccompRecord
+		parents string
+	}
+	var (
+		mu   sync.Mutex
+		recs []rec
+	)
+	done := make(chan struct{})
+	marker := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			m, err := c.Read()
+			if err != nil {
+				return
+			}
+			r, err := audit.ParseMessage(m)
+			if err != nil {
+				continue
+			}
+			if r.Comm == "seccompctl-mark" {
+				close(marker)
+				return
+			}
+			// Who the parents are must be read now: the process may be gone later.
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", r.PID))
+			mu.Lock()
+			recs = append(recs, rec{r, string(b)})
+			mu.Unlock()
+		}
+	}()
+	runPID, err := fn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every record of the container was queued before it exited; one more record of
+	// ours marks the end of the queue.
+	markAuditQueue(t)
+	select {
+	case <-marker:
+	case <-time.After(time.Minute):
+		t.Fatal("the marker record never arrived")
+	}
+	<-done
+	var denied []string
+	for _, x := range recs {
+		mine := strings.HasSuffix(x.r.Exe, "/"+exeName) ||
+			(strings.HasPrefix(x.r.Comm, "runc:") && strings.Contains(x.parents, fmt.Sprintf("PPid:\t%d\n", runPID)))
+		if mine {
+			denied = append(denied, fmt.Sprintf("%s (%s, %s)", x.r.Name, x.r.Comm, x.r.Exe))
+		}
+	}
+	slices.Sort(denied)
+	return slices.Compact(denied)
+}
+
+// markAuditQueue makes the kernel write one SECCOMP record with comm "seccompctl-mark".
+func markAuditQueue(t *testing.T) {
+	t.Helper()
+	script := `import ctypes, os, seccomp
+ctypes.CDLL(None).prctl(15, b"seccompctl-mark", 0, 0, 0)
+f = seccomp.SyscallFilter(seccomp.ALLOW)
+f.add_rule(seccomp.LOG, "getppid")
+f.load()
+os.getppid()`
+	if out, err := exec.Command("/usr/bin/python3", "-c", script).CombinedOutput(); err != nil {
+		t.Skipf("python3-seccomp is needed to mark the audit queue: %v\n%s", err, out)
+	}
+}
