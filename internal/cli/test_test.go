@@ -47,3 +47,15 @@ func TestTestUsage(t *testing.T) {
 		}
 	}
 }
+
+func FuzzSplitCommand(f *testing.F) {
+	for _, s := range []string{"/bin/busybox true", `sh -c 'a "b"'`, `a\ b`, `"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		words, err := splitCommand(s)
+		if err == nil && len(words) == 0 {
+			t.Errorf("splitCommand(%q) returned no words and no error", s)
+		}
+	})
+}

@@ -71,3 +71,19 @@ func TestErrnoNumber(t *testing.T) {
 		t.Error("unknown errno accepted")
 	}
 }
+
+func FuzzParseExpectations(f *testing.F) {
+	f.Add([]byte("allow: [read]\ndeny: [mount]\nerrno: EPERM\n"))
+	f.Add([]byte(`{"allow": ["socket(1, 1, 0)"], "errno": 13}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := ParseExpectations("fuzz.yaml", data)
+		if err != nil {
+			return
+		}
+		for _, c := range append(e.Allow, e.Deny...) {
+			if _, err := ParseCall(c); err != nil {
+				t.Errorf("accepted %q that ParseCall rejects: %v", c, err)
+			}
+		}
+	})
+}
