@@ -103,3 +103,13 @@ func Dangerous(name string) (reason string, ok bool) {
 	}
 	return "", false
 }
+
+// DangerousSeverity is the severity of SC4001 for name (Info when it is not dangerous).
+func DangerousSeverity(name string) Severity {
+	for _, d := range dangerous {
+		if d.name == name {
+			return d.severity
+		}
+	}
+	return Info
+}
