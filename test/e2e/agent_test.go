@@ -93,6 +93,19 @@ func adaptAgent(manifests string) (string, error) {
 		for _, c := range containers {
 			c := c.(map[string]any)
 			c["imagePullPolicy"] = "Never"
+			// On the host's network the agent's HTTP port would face every
+			// interface: keep it (and the kubelet's probes) on loopback.
+			args, _ := c["args"].([]any)
+			for i, a := range args {
+				if s, ok := a.(string); ok && strings.HasPrefix(s, "--listen=:") {
+					args[i] = "--listen=127.0.0.1:" + strings.TrimPrefix(s, "--listen=:")
+				}
+			}
+			for _, probe := range []string{"livenessProbe", "readinessProbe", "startupProbe"} {
+				if get, ok := dig(c, probe, "httpGet").(map[string]any); ok {
+					get["host"] = "127.0.0.1"
+				}
+			}
 			envs, _ := c["env"].([]any)
 			c["env"] = append(envs,
 				map[string]any{"name": "KUBERNETES_SERVICE_HOST", "value": env["E2E_APISERVER_HOST"]},

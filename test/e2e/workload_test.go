@@ -179,15 +179,15 @@ func syscallNames(t *testing.T, data []byte) (allowed map[string]bool, defaultAc
 	return allowed, p.DefaultAction
 }
 
-// withFlags returns the profile with its "flags" set (e.g. SECCOMP_FILTER_FLAG_LOG),
-// every other field kept.
-func withFlags(t *testing.T, data []byte, flags ...string) []byte {
+// withDefaultAction returns the profile with another defaultAction, every
+// other field kept.
+func withDefaultAction(t *testing.T, data []byte, action string) []byte {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
-	m["flags"] = flags
+	m["defaultAction"] = action
 	out, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		t.Fatal(err)

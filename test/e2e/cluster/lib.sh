@@ -4,7 +4,7 @@
 e2e_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_STATE=${E2E_STATE:-/var/tmp/seccompctl-e2e}
 E2E_BIN=${E2E_BIN:-$(cd "$e2e_here/.." && pwd)/.bin}
-# Ports are E2E_PORT_BASE + 0..7, so that several control planes (each with its
+# Ports are E2E_PORT_BASE + 0..8, so that several control planes (each with its
 # own E2E_STATE) can run side by side; a full cluster with a kubelet cannot.
 E2E_PORT_BASE=${E2E_PORT_BASE:-23790}
 
@@ -16,6 +16,8 @@ port_kcm=$((E2E_PORT_BASE + 4))
 port_scheduler=$((E2E_PORT_BASE + 5))
 port_kubelet=$((E2E_PORT_BASE + 6))
 port_kubelet_healthz=$((E2E_PORT_BASE + 7))
+# Not used by the cluster: the port the e2e tests give the node agent.
+port_agent=$((E2E_PORT_BASE + 8))
 
 node_name=localhost
 # The pod network: a host bridge without an address (isGateway false) and no
