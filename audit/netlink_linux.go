@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -78,6 +79,42 @@ func (c *Conn) Read() (Message, error) {
 		}
 	}
 }
+
+// ReadQueued returns the next record already queued on the socket without waiting; ok
+// is false when none is. After a stop request, it drains what the kernel has already
+// sent, so that stopping a recording loses nothing that happened before.
+func (c *Conn) ReadQueued() (m Message, ok bool, err error) {
+	rc, err := c.f.SyscallConn()
+	if err != nil {
+		return Message{}, false, err
+	}
+	for {
+		var n int
+		var rerr error
+		if err := rc.Control(func(fd uintptr) {
+			n, _, rerr = unix.Recvfrom(int(fd), c.buf, unix.MSG_DONTWAIT)
+		}); err != nil {
+			return Message{}, false, err
+		}
+		switch {
+		case rerr == unix.EAGAIN:
+			return Message{}, false, nil
+		case rerr == unix.ENOBUFS:
+			c.overruns.Add(1)
+			continue
+		case rerr == unix.EINTR:
+			continue
+		case rerr != nil:
+			return Message{}, false, fmt.Errorf("reading audit netlink socket: %w", rerr)
+		}
+		if m, ok := decodeMessage(c.buf[:n]); ok {
+			return m, true, nil
+		}
+	}
+}
+
+// SetReadDeadline makes a blocked or later Read return os.ErrDeadlineExceeded at t.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.f.SetReadDeadline(t) }
 
 // Overruns returns how many times the kernel reported dropped records (ENOBUFS) since
 // Dial. Each overrun is at least one lost record.

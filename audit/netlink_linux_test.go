@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -131,5 +132,47 @@ func TestListenAsRoot(t *testing.T) {
 	cancel()
 	// The channel closes once the context is done.
 	for range ch {
+	}
+}
+
+// ReadQueued returns what the kernel already sent without waiting: once a second
+// subscriber has seen the records, the first one has them queued.
+func TestReadQueuedAsRoot(t *testing.T) {
+	c1 := dialOrSkip(t)
+	defer c1.Close()
+	c2 := dialOrSkip(t)
+	defer c2.Close()
+	pid := runLogHelper(t, 3)
+	stop := time.AfterFunc(time.Minute, func() { c2.Close() })
+	defer stop.Stop()
+	for seen := 0; seen < 3; {
+		m, err := c2.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err := ParseMessage(m); err == nil && r.PID == pid {
+			seen++
+		}
+	}
+	got := 0
+	for {
+		m, ok, err := c1.ReadQueued()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		if r, err := ParseMessage(m); err == nil && r.PID == pid {
+			got++
+		}
+	}
+	if got != 3 {
+		t.Errorf("ReadQueued returned %d of the 3 queued records", got)
+	}
+	// A past deadline wakes Read at once.
+	c1.SetReadDeadline(time.Now())
+	if _, err := c1.Read(); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("Read after the deadline: %v", err)
 	}
 }

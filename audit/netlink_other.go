@@ -5,6 +5,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // errNotSupported is returned where the audit netlink socket does not exist.
@@ -18,6 +19,12 @@ func Dial() (*Conn, error) { return nil, errNotSupported }
 
 // Read returns the next record (Linux only).
 func (c *Conn) Read() (Message, error) { return Message{}, errNotSupported }
+
+// ReadQueued returns a queued record without waiting (Linux only).
+func (c *Conn) ReadQueued() (Message, bool, error) { return Message{}, false, errNotSupported }
+
+// SetReadDeadline sets a deadline for Read (Linux only).
+func (c *Conn) SetReadDeadline(t time.Time) error { return errNotSupported }
 
 // Overruns returns how many times records were dropped.
 func (c *Conn) Overruns() uint64 { return 0 }

@@ -2,10 +2,12 @@ package record
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/seccompctl/seccompctl/audit"
 )
@@ -27,28 +29,28 @@ func FromAudit(ctx context.Context, opts AuditOptions) (*Recording, AuditStats, 
 		ctx, cancel = context.WithTimeout(ctx, opts.Duration)
 		defer cancel()
 	}
+	defer c.Close()
+	stop := make(chan struct{})
+	defer close(stop)
 	go func() {
-		<-ctx.Done()
-		c.Close()
+		select {
+		case <-ctx.Done():
+			// Wake the blocked Read; what is queued is drained below.
+			c.SetReadDeadline(time.Now())
+		case <-stop:
+		}
 	}()
 	m := newAuditMatcher(opts)
 	rec := New("audit")
 	seen := map[Call]bool{}
-	for {
-		msg, err := c.Read()
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			return nil, st, err
-		}
+	add := func(msg audit.Message) {
 		r, err := audit.ParseMessage(msg)
 		if err != nil {
-			continue
+			return
 		}
 		st.Records++
 		if !m.keep(r) {
-			continue
+			return
 		}
 		st.Kept++
 		call := Call{Arch: r.Arch, Name: SyscallName(r.Arch, r.Syscall), Exe: r.Exe}
@@ -61,6 +63,24 @@ func FromAudit(ctx context.Context, opts AuditOptions) (*Recording, AuditStats, 
 				opts.Progress.addDistinct()
 			}
 		}
+	}
+	for ctx.Err() == nil {
+		msg, err := c.Read()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
+				break
+			}
+			return nil, st, err
+		}
+		add(msg)
+	}
+	// Records the kernel sent before the stop are still queued: keep them.
+	for {
+		msg, ok, err := c.ReadQueued()
+		if err != nil || !ok {
+			break
+		}
+		add(msg)
 	}
 	st.Overruns = c.Overruns()
 	return rec, st, nil

@@ -187,7 +187,9 @@ func TestRecordCommandAsRoot(t *testing.T) {
 
 // busyboxWorkload prints the same thing wherever it runs: on the host or in a container
 // whose rootfs holds only a static busybox.
-const busyboxWorkload = `busybox echo hello | busybox tr a-z A-Z; busybox seq 3 | busybox wc -l; busybox sha256sum /bin/busybox | busybox cut -c1-16; busybox ls /bin | busybox grep -c busybox`
+// It reads nothing that differs between the two (no directory listings: ls of a big
+// /bin sorts with qsort, which calls sysinfo, where the container's small /bin does not).
+const busyboxWorkload = `busybox echo hello | busybox tr a-z A-Z; busybox seq 3 | busybox wc -l; busybox sha256sum /bin/busybox | busybox cut -c1-16; busybox echo c b a | busybox tr ' ' '\n' | busybox sort | busybox tail -n 1`
 
 // containerEnv is the environment 'runc spec' gives the container's process.
 var containerEnv = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"}
@@ -426,5 +428,189 @@ f.load()
 os.getppid()`
 	if out, err := exec.Command("/usr/bin/python3", "-c", script).CombinedOutput(); err != nil {
 		t.Skipf("python3-seccomp is needed to mark the audit queue: %v\n%s", err, out)
+	}
+}
+
+// TestAuditModeMatchesPtraceAsRoot: running the workload in a runc container under the
+// audit profile while 'record --from-audit' listens yields the profile ptrace mode
+// records on the host: the same syscalls allowed.
+func TestAuditModeMatchesPtraceAsRoot(t *testing.T) {
+	needRoot(t)
+	if _, err := exec.LookPath("runc"); err != nil {
+		t.Skip("runc is not installed (scripts/deps.sh installs it)")
+	}
+	bin := seccompctlBinary(t)
+	dir := t.TempDir()
+	args := []string{"/bin/busybox", "sh", "-c", busyboxWorkload}
+
+	ptraceProf := filepath.Join(dir, "ptrace.json")
+	cmd := exec.Command(bin, "record", "-q", "--mode", "ptrace", "--runtime", "runc", "--no-new-privs", "-o", ptraceProf, "--", "/usr/bin/busybox", "sh", "-c", busyboxWorkload)
+	cmd.Env, cmd.Dir = containerEnv, "/"
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ptrace record: %v\n%s", err, out)
+	}
+
+	auditJSON := filepath.Join(dir, "audit-profile.json")
+	if out, err := exec.Command(bin, "generate", "--audit-profile", "-o", auditJSON).CombinedOutput(); err != nil {
+		t.Fatalf("generate --audit-profile: %v\n%s", err, out)
+	}
+	ap, err := profile.Load(auditJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oci, err := ap.ToOCI(profile.ResolveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The container runs in a cgroup made for it, which the recorder filters on.
+	mount := cgroup2MountForTest(t)
+	cg := fmt.Sprintf("/seccompctl-audit-test-%08x", rand.Uint32())
+	if err := os.Mkdir(mount+cg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(mount + cg)
+
+	auditProf := filepath.Join(dir, "audit.json")
+	recorder := exec.Command(bin, "record", "--from-audit", "--cgroup", cg, "--runtime", "runc", "--no-new-privs", "-o", auditProf)
+	var recErr bytes.Buffer
+	recorder.Stderr = &recErr
+	if err := recorder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer recorder.Process.Kill()
+	waitAuditSubscriber(t, recorder.Process.Pid)
+
+	marks, err := audit.Dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer marks.Close()
+	bdir, _ := bundle(t, oci, true, args)
+	setCgroupsPath(t, bdir, cg)
+	out, _, err := runRunc(t, bdir)
+	if err != nil {
+		t.Fatalf("container under the audit profile: %v", err)
+	}
+	host := exec.Command("/usr/bin/busybox", "sh", "-c", busyboxWorkload)
+	host.Env, host.Dir = containerEnv, "/"
+	if want, _ := host.Output(); out != string(want) {
+		t.Errorf("output under the audit profile %q, on the host %q", out, want)
+	}
+	// Once our own subscription sees a later record, the recorder has every record of
+	// the container queued; it drains them when told to stop.
+	markAuditQueue(t)
+	waitMarker(t, marks)
+	recorder.Process.Signal(os.Interrupt)
+	if err := recorder.Wait(); err != nil {
+		t.Fatalf("record --from-audit: %v\n%s", err, recErr.String())
+	}
+
+	pp, err := profile.Load(ptraceProf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap2, err := profile.Load(auditProf)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, recErr.String())
+	}
+	t.Logf("ptrace profile allows %d syscalls, audit profile %d", len(allowedNamesOf(pp)), len(allowedNamesOf(ap2)))
+	onlyPtrace, onlyAudit := diffNames(allowedNamesOf(pp), allowedNamesOf(ap2))
+	if len(onlyPtrace)+len(onlyAudit) > 0 {
+		t.Errorf("ptrace and audit profiles differ: only ptrace allows %v, only audit allows %v\nrecorder: %s", onlyPtrace, onlyAudit, recErr.String())
+	}
+}
+
+func allowedNamesOf(p *profile.Profile) []string {
+	var out []string
+	for _, r := range p.Syscalls {
+		if r.Action == profile.ActAllow && len(r.Args) == 0 {
+			out = append(out, r.AllNames()...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func diffNames(a, b []string) (onlyA, onlyB []string) {
+	for _, n := range a {
+		if !slices.Contains(b, n) {
+			onlyA = append(onlyA, n)
+		}
+	}
+	for _, n := range b {
+		if !slices.Contains(a, n) {
+			onlyB = append(onlyB, n)
+		}
+	}
+	return
+}
+
+func cgroup2MountForTest(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		for i, x := range f {
+			if x == "-" && i+1 < len(f) && f[i+1] == "cgroup2" {
+				return f[4]
+			}
+		}
+	}
+	t.Skip("no cgroup v2 hierarchy mounted")
+	return ""
+}
+
+func setCgroupsPath(t *testing.T, bundleDir, path string) {
+	t.Helper()
+	file := filepath.Join(bundleDir, "config.json")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec specs.Spec
+	if err := json.Unmarshal(data, &spec); err != nil {
+		t.Fatal(err)
+	}
+	spec.Linux.CgroupsPath = path
+	data, _ = json.MarshalIndent(&spec, "", "  ")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitAuditSubscriber waits until pid has joined the audit multicast group, as
+// /proc/net/netlink shows (protocol 9, groups 1, port id = pid).
+func waitAuditSubscriber(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		data, _ := os.ReadFile("/proc/net/netlink")
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Fields(line)
+			if len(f) > 3 && f[1] == "9" && f[2] == fmt.Sprint(pid) && f[3] == "00000001" {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("process %d never joined the audit multicast group", pid)
+}
+
+func waitMarker(t *testing.T, c *audit.Conn) {
+	t.Helper()
+	stop := time.AfterFunc(time.Minute, func() { c.Close() })
+	defer stop.Stop()
+	for {
+		m, err := c.Read()
+		if err != nil {
+			t.Fatalf("waiting for the marker record: %v", err)
+		}
+		if r, err := audit.ParseMessage(m); err == nil && r.Comm == "seccompctl-mark" {
+			return
+		}
 	}
 }
