@@ -9,25 +9,82 @@ import (
 	"time"
 )
 
-// TestRecordInstallEnforce is the whole workflow on a real node: record busybox
-// httpd, ship the profile in a ConfigMap, let the agent install it, run a
-// Deployment patched to use it, and check that it serves while what the profile
-// does not allow fails with EPERM. Then the profile is updated and deleted
-// under the running pod.
-func TestRecordInstallEnforce(t *testing.T) {
+// TestRecordedProfileEnforced records busybox httpd with `seccompctl record
+// --runtime runc` and runs it in a pod under that profile, placed on the node
+// by hand: the pod starts, serves, and what the profile does not allow fails
+// with EPERM. (TestRecordInstallEnforce ships the same profile through the agent.)
+func TestRecordedProfileEnforced(t *testing.T) {
 	prof := recordHTTPD(t)
 	allowed, def := syscallNames(t, prof)
-	for _, need := range []string{"accept4", "execve"} {
+	for _, need := range []string{"accept4", "execve", "bind", "listen"} {
 		if !allowed[need] && !allowed[strings.TrimSuffix(need, "4")] {
 			t.Errorf("recorded profile does not allow %s (allowed: %v)", need, allowed)
 		}
 	}
 	if allowed["mkdir"] || allowed["mkdirat"] {
-		t.Fatalf("recorded profile allows mkdir: the denial check below would prove nothing")
+		t.Fatalf("recorded profile allows mkdir: the denial checks would prove nothing")
 	}
 	if def != "SCMP_ACT_ERRNO" {
 		t.Fatalf("recorded profile's defaultAction = %q, want SCMP_ACT_ERRNO", def)
 	}
+
+	dir := env["E2E_SECCOMP_DIR"] + "/e2e-manual"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.WriteFile(dir+"/httpd.json", prof, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ns := namespace(t, "e2e-recorded")
+	apply(t, withPodProfile(httpdDeployment(ns, "httpd"), "e2e-manual/httpd.json"))
+	pod := podReady(t, ns, "httpd", 2*time.Minute)
+	servesAndDenies(t, ns, pod)
+
+	// The control: the same image and command without a profile may mkdir, so
+	// the EPERM came from the profile, not from permissions.
+	apply(t, withContainerSecurity(httpdDeployment(ns, "unconfined"), "{seccompProfile: {type: Unconfined}}"))
+	cpod := podReady(t, ns, "unconfined", 2*time.Minute)
+	must(t, kubectl(t, "", "-n", ns, "exec", cpod, "--", "mkdir", deniedPath), "mkdir without a profile")
+}
+
+// servesAndDenies checks that the httpd pod answers through port-forward and
+// that mkdir in it fails with EPERM.
+func servesAndDenies(t *testing.T, ns, pod string) {
+	t.Helper()
+	addr := portForward(t, ns, "pod/"+pod, httpdPort)
+	for i := 0; i < 5; i++ {
+		body, err := httpGet("http://" + addr + "/")
+		if err != nil || body != indexHTML {
+			t.Fatalf("GET / through port-forward = %q, %v; want %q", body, err, indexHTML)
+		}
+	}
+	r := kubectl(t, "", "-n", ns, "exec", pod, "--", "mkdir", deniedPath)
+	if r.Code == 0 || !strings.Contains(r.Stderr, "Operation not permitted") {
+		t.Fatalf("mkdir under the recorded profile: want EPERM (Operation not permitted), got %s", r)
+	}
+}
+
+// withPodProfile sets a pod-level Localhost profile in a workload made by
+// httpdDeployment, as a user would by hand.
+func withPodProfile(manifest, localhostProfile string) string {
+	return strings.Replace(manifest, "      automountServiceAccountToken: false\n",
+		"      automountServiceAccountToken: false\n      securityContext: {seccompProfile: {type: Localhost, localhostProfile: "+localhostProfile+"}}\n", 1)
+}
+
+// withContainerSecurity sets the container's securityContext in a workload made
+// by httpdDeployment.
+func withContainerSecurity(manifest, securityContext string) string {
+	return strings.Replace(manifest, "      - name: httpd\n", "      - name: httpd\n        securityContext: "+securityContext+"\n", 1)
+}
+
+// TestRecordInstallEnforce is the whole workflow on a real node: record busybox
+// httpd, ship the profile in a ConfigMap, let the agent install it, run a
+// Deployment patched by `seccompctl k8s patch` to use it, and check that it
+// serves while what the profile does not allow fails with EPERM. Then the
+// profile is updated and deleted under the running pod.
+func TestRecordInstallEnforce(t *testing.T) {
+	prof := recordHTTPD(t)
 	ensureAgent(t)
 
 	const key, cm = "e2e-httpd.json", "e2e-httpd"
@@ -41,29 +98,7 @@ func TestRecordInstallEnforce(t *testing.T) {
 	if got := jsonpath(t, ns, "pod/"+pod, "{.spec.securityContext.seccompProfile.localhostProfile}{.spec.containers[0].securityContext.seccompProfile.localhostProfile}"); got != profilesDir+"/"+key {
 		t.Fatalf("pod %s runs with localhostProfile %q, want %s/%s", pod, got, profilesDir, key)
 	}
-
-	t.Run("serves", func(t *testing.T) {
-		addr := portForward(t, ns, "pod/"+pod, httpdPort)
-		for i := 0; i < 5; i++ {
-			body, err := httpGet("http://" + addr + "/")
-			if err != nil || body != indexHTML {
-				t.Fatalf("GET / through port-forward = %q, %v; want %q", body, err, indexHTML)
-			}
-		}
-	})
-
-	t.Run("denies with EPERM", func(t *testing.T) {
-		r := kubectl(t, "", "-n", ns, "exec", pod, "--", "mkdir", deniedPath)
-		if r.Code == 0 || !strings.Contains(r.Stderr, "Operation not permitted") {
-			t.Fatalf("mkdir under the recorded profile: want EPERM (Operation not permitted), got %s", r)
-		}
-		// The control: the same image and command without the profile succeeds,
-		// so the EPERM above came from the profile (not from permissions).
-		control := "e2e-unconfined"
-		apply(t, strings.Replace(httpdDeployment(ns, control), "name: httpd\n", "name: httpd\n        securityContext: {seccompProfile: {type: Unconfined}}\n", 1))
-		cpod := podReady(t, ns, control, 2*time.Minute)
-		must(t, kubectl(t, "", "-n", ns, "exec", cpod, "--", "mkdir", deniedPath), "mkdir without a profile")
-	})
+	servesAndDenies(t, ns, pod)
 
 	t.Run("update reaches the node", func(t *testing.T) {
 		updated := withAllowed(t, prof, "mkdir", "mkdirat")
