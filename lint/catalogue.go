@@ -1012,8 +1012,10 @@ func checkRuleSets(ps *pass) {
 		byConds := map[string]first{} // syscall + conditions → first rule
 		exact := map[string]int{}
 		for _, cr := range c.rules {
+			argKey := fmt.Sprint(cr.rule.Args)
+			ruleKey := fmt.Sprintf("|%s|%d|%s", cr.rule.Action, errnoOf(cr.rule.ErrnoRet), argKey)
 			for _, n := range cr.rule.AllNames() {
-				key := fmt.Sprintf("%s|%s|%d|%v", n, cr.rule.Action, errnoOf(cr.rule.ErrnoRet), cr.rule.Args)
+				key := n + ruleKey
 				if o, dup := exact[key]; dup && o != cr.orig {
 					ps.ruleAs("SC7001", func() {
 						ps.report(ps.namePath(cr.orig, n), n, "%s already has this action and these conditions in syscalls[%d]", n, o)
@@ -1021,7 +1023,7 @@ func checkRuleSets(ps *pass) {
 					continue
 				}
 				exact[key] = cr.orig
-				ck := fmt.Sprintf("%s|%v", n, cr.rule.Args)
+				ck := n + "|" + argKey
 				f, ok := byConds[ck]
 				if !ok {
 					byConds[ck] = first{cr.orig, cr.rule.Action, errnoOf(cr.rule.ErrnoRet)}

@@ -139,9 +139,12 @@ func Lint(p *profile.Profile, opts Options) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Some checks report several rule IDs, so every check runs and disabled rules are
-	// filtered afterwards.
+	// Some checks report several rule IDs (checkArgs runs under SC3001, checkRuleSets
+	// under SC7002): those always run, and findings of disabled rules are filtered out.
 	for _, r := range catalogue {
+		if slices.Contains(opts.Disable, r.ID) && r.ID != "SC3001" && r.ID != "SC7002" {
+			continue
+		}
 		ps.rule = r
 		r.check(ps)
 	}

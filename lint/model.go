@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/syscalls"
@@ -26,6 +27,7 @@ type archCtx struct {
 	arch   syscalls.Arch   // the node's architecture
 	family []syscalls.Arch // architectures the filter covers there (arch first)
 	rules  []ctxRule
+	byName map[string][]int // syscall → indexes into rules
 	def    profile.Action
 	defErr *uint
 }
@@ -113,6 +115,14 @@ func resolveCtx(p *profile.Profile, arch syscalls.Arch, opts Options) (*archCtx,
 		}
 	}
 	c.rules = matchOrigins(p, r)
+	c.byName = map[string][]int{}
+	for k, cr := range c.rules {
+		for _, n := range cr.rule.AllNames() {
+			if l := c.byName[n]; len(l) == 0 || l[len(l)-1] != k {
+				c.byName[n] = append(l, k)
+			}
+		}
+	}
 	return c, nil
 }
 
@@ -205,11 +215,8 @@ func passes(a profile.Action) bool { return a == profile.ActAllow || a == profil
 
 func (c *archCtx) verdict(name string) verdict {
 	v := verdict{action: c.def}
-	for k := range c.rules {
+	for _, k := range c.byName[name] {
 		cr := c.rules[k]
-		if !slices.Contains(cr.rule.AllNames(), name) {
-			continue
-		}
 		if len(cr.rule.Args) == 0 {
 			if v.uncond == nil {
 				v.uncond = &c.rules[k]
@@ -312,10 +319,21 @@ func (ps *pass) pos(path string) (profile.Position, bool) {
 	return ps.p.Pos("")
 }
 
+// runtimeDefaults caches the runtime default resolved per architecture, capability
+// set and kernel: it never changes, and linting many files resolves it once.
+var runtimeDefaults sync.Map // string → *archCtx
+
 // baselineCtx is the runtime default resolved like the profile, for arch.
 func (ps *pass) baselineCtx(arch syscalls.Arch) (*archCtx, error) {
 	if c, ok := ps.baseline[arch]; ok {
 		return c, nil
+	}
+	key := fmt.Sprintf("%v|%v|%s", arch, ps.opts.Caps, ps.opts.Kernel)
+	if ps.opts.Baseline == nil {
+		if c, ok := runtimeDefaults.Load(key); ok {
+			ps.baseline[arch] = c.(*archCtx)
+			return c.(*archCtx), nil
+		}
 	}
 	b := ps.opts.Baseline
 	if b == nil {
@@ -324,6 +342,9 @@ func (ps *pass) baselineCtx(arch syscalls.Arch) (*archCtx, error) {
 	c, err := resolveCtx(b, arch, ps.opts)
 	if err != nil {
 		return nil, err
+	}
+	if ps.opts.Baseline == nil {
+		runtimeDefaults.Store(key, c)
 	}
 	ps.baseline[arch] = c
 	return c, nil
