@@ -40,18 +40,35 @@ func FromAudit(ctx context.Context, opts AuditOptions) (*Recording, AuditStats, 
 		case <-stop:
 		}
 	}()
-	m := newAuditMatcher(opts)
+	var forks *forkWatcher
+	if opts.PID != 0 || opts.Cgroup != "" {
+		if forks, err = watchForks(); err == nil {
+			defer forks.close()
+		} else {
+			st.NoForkEvents = true
+		}
+	}
+	m := newAuditMatcher(opts, forks)
 	rec := New("audit")
+	var pending []audit.SeccompRecord
 	seen := map[Call]bool{}
+	var count func(audit.SeccompRecord)
 	add := func(msg audit.Message) {
 		r, err := audit.ParseMessage(msg)
 		if err != nil {
 			return
 		}
 		st.Records++
-		if !m.keep(r) {
+		keep, decided := m.keep(r)
+		if !decided {
+			pending = append(pending, r)
 			return
 		}
+		if keep {
+			count(r)
+		}
+	}
+	count = func(r audit.SeccompRecord) {
 		st.Kept++
 		call := Call{Arch: r.Arch, Name: SyscallName(r.Arch, r.Syscall), Exe: r.Exe}
 		rec.Add(call, 1)
@@ -82,40 +99,92 @@ func FromAudit(ctx context.Context, opts AuditOptions) (*Recording, AuditStats, 
 		}
 		add(msg)
 	}
+	// Every fork behind those records has been announced by now.
+	if forks != nil {
+		forks.drain()
+	}
+	for _, r := range pending {
+		if keep, decided := m.keep(r); keep && decided {
+			count(r)
+		} else if !decided {
+			st.Unattributed++
+		}
+	}
 	st.Overruns = c.Overruns()
 	return rec, st, nil
 }
 
 // auditMatcher applies AuditOptions, remembering each pid's verdict: a process's last
-// records (exit_group) arrive when /proc no longer knows it.
+// records (exit_group) arrive when /proc no longer knows it. For processes gone before
+// their first record was read, fork events (when available) give the parent, whose
+// verdict the child inherits.
 type auditMatcher struct {
 	opts    AuditOptions
 	verdict map[int]bool
+	forks   *forkWatcher // nil when process events are unavailable
 }
 
-func newAuditMatcher(opts AuditOptions) *auditMatcher {
-	return &auditMatcher{opts: opts, verdict: map[int]bool{}}
+func newAuditMatcher(opts AuditOptions, forks *forkWatcher) *auditMatcher {
+	return &auditMatcher{opts: opts, verdict: map[int]bool{}, forks: forks}
 }
 
-func (m *auditMatcher) keep(r audit.SeccompRecord) bool {
+// keep returns whether r passes the filters; decided is false when the process is gone
+// and its ancestry is not known (yet).
+func (m *auditMatcher) keep(r audit.SeccompRecord) (keep, decided bool) {
 	if m.opts.Comm != "" && r.Comm != m.opts.Comm && !commPrefix(r.Comm, m.opts.Comm) {
-		return false
+		return false, true
 	}
 	if m.opts.PID == 0 && m.opts.Cgroup == "" {
-		return true
+		return true, true
 	}
-	if v, ok := m.verdict[r.PID]; ok {
-		return v
+	return m.decide(r.PID, 0)
+}
+
+func (m *auditMatcher) decide(pid, depth int) (bool, bool) {
+	if v, ok := m.verdict[pid]; ok {
+		return v, true
+	}
+	if pid == m.opts.PID && m.opts.Cgroup == "" {
+		m.verdict[pid] = true
+		return true, true
+	}
+	if depth > 64 || pid <= 1 {
+		return false, true
+	}
+	// The fork events tell the ancestry exactly, even across exited parents.
+	if m.forks != nil {
+		if parent, ok := m.forks.parent(pid); ok {
+			if v, decided := m.decide(parent, depth+1); decided && (v || m.opts.Cgroup == "") {
+				m.verdict[pid] = v
+				return v, true
+			}
+		}
+	}
+	alive, v := m.fromProc(pid)
+	if !alive {
+		return false, false
+	}
+	m.verdict[pid] = v
+	return v, true
+}
+
+// fromProc decides from /proc; alive is false when the process is gone.
+func (m *auditMatcher) fromProc(pid int) (alive, keep bool) {
+	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
+		return false, false
 	}
 	v := true
 	if m.opts.PID != 0 {
-		v = r.PID == m.opts.PID || descendsFrom(r.PID, m.opts.PID)
+		v = pid == m.opts.PID || descendsFrom(pid, m.opts.PID)
 	}
 	if v && m.opts.Cgroup != "" {
-		v = inCgroup(r.PID, m.opts.Cgroup)
+		v = inCgroup(pid, m.opts.Cgroup)
 	}
-	m.verdict[r.PID] = v
-	return v
+	// The process may have exited while we read: then nothing above is reliable.
+	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
+		return false, false
+	}
+	return true, v
 }
 
 // commPrefix matches a comm= truncated to 15 bytes against a longer name.

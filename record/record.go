@@ -113,6 +113,12 @@ type AuditStats struct {
 	// Overruns counts the times the kernel dropped records because they were not read
 	// fast enough; non-zero means the recording may lack calls.
 	Overruns uint64
+	// Unattributed counts records of processes that exited before they could be matched
+	// to --pid or --cgroup and whose parent was not known either.
+	Unattributed int
+	// NoForkEvents is set when the process events connector was unavailable, so exited
+	// processes could be matched through /proc only.
+	NoForkEvents bool
 }
 
 // Target is an existing process tree or cgroup to record.

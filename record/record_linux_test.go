@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seccompctl/seccompctl/audit"
 	"github.com/seccompctl/seccompctl/generate"
 	"github.com/seccompctl/seccompctl/record"
 	"github.com/seccompctl/seccompctl/syscalls"
@@ -418,5 +419,110 @@ func TestRecordExistingAsRoot(t *testing.T) {
 	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
 	if !strings.Contains(string(status), "TracerPid:\t0") {
 		t.Errorf("still traced after the recording:\n%s", status)
+	}
+}
+
+// Audit mode: records of a process that exited before it could be matched are kept when
+// its fork is known. Here a short-lived grandchild of the --pid process makes the
+// records: it is long gone when they are read after the stop.
+func TestFromAuditAttributesExitedProcessesAsRoot(t *testing.T) {
+	needRoot(t)
+	needTool(t, "/usr/bin/python3")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The parent waits for a byte on stdin before forking, so the recorder is
+	// listening before anything happens.
+	script := `import os, sys, seccomp
+sys.stdin.read(1)
+if os.fork() == 0:
+    if os.fork() == 0:
+        f = seccomp.SyscallFilter(seccomp.ALLOW)
+        f.add_rule(seccomp.LOG, "getppid")
+        f.load()
+        os.getppid()
+        os._exit(0)
+    os.wait()
+    os._exit(0)
+os.wait()`
+	parent := exec.Command("/usr/bin/python3", "-c", script)
+	stdin, err := parent.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		rec *record.Recording
+		st  record.AuditStats
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rec, st, err := record.FromAudit(ctx, record.AuditOptions{PID: parent.Process.Pid})
+		done <- result{rec, st, err}
+	}()
+	waitSubscribed(t)
+	stdin.Write([]byte("x"))
+	if err := parent.Wait(); err != nil {
+		t.Fatalf("python3 (python3-seccomp needed): %v", err)
+	}
+	// Wait until the records reach a subscriber, then stop: the recorder drains them.
+	waitForGetppidRecord(t)
+	cancel()
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.st.NoForkEvents {
+		t.Skip("no process events connector in this kernel")
+	}
+	if got := r.rec.Names(syscalls.Native()); !slices.Equal(got, []string{"getppid"}) {
+		t.Errorf("recorded %v, want [getppid] (stats %+v)", got, r.st)
+	}
+}
+
+// waitSubscribed waits until this process has joined the audit multicast group.
+func waitSubscribed(t *testing.T) {
+	t.Helper()
+	for range 6000 {
+		data, _ := os.ReadFile("/proc/net/netlink")
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Fields(line)
+			if len(f) > 3 && f[1] == "9" && f[2] == fmt.Sprint(os.Getpid()) && f[3] == "00000001" {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the recorder never joined the audit multicast group")
+}
+
+func waitForGetppidRecord(t *testing.T) {
+	t.Helper()
+	c, err := audit.Dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The records may already have passed: a second LOG record of ours marks the end.
+	cmd := exec.Command("/usr/bin/python3", "-c", `import seccomp, os
+f = seccomp.SyscallFilter(seccomp.ALLOW)
+f.add_rule(seccomp.LOG, "getpgid")
+f.load()
+os.getpgid(0)`)
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stop := time.AfterFunc(time.Minute, func() { c.Close() })
+	defer stop.Stop()
+	for {
+		m, err := c.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err := audit.ParseMessage(m); err == nil && r.PID == cmd.Process.Pid {
+			return
+		}
 	}
 }

@@ -231,6 +231,12 @@ func recordAudit(ctx context.Context, opts *recordOptions, sigs <-chan os.Signal
 	if st.Overruns > 0 {
 		fmt.Fprintf(opts.app.ErrOut, "%s: warning: the kernel dropped audit records %d times (reader too slow): the profile may miss syscalls\n", opts.app.Name, st.Overruns)
 	}
+	if st.Unattributed > 0 {
+		fmt.Fprintf(opts.app.ErrOut, "%s: warning: %d records came from processes that exited before they could be matched to --pid/--cgroup\n", opts.app.Name, st.Unattributed)
+	}
+	if st.NoForkEvents {
+		fmt.Fprintf(opts.app.ErrOut, "%s: warning: no process events connector: short-lived processes may be missed\n", opts.app.Name)
+	}
 	if !opts.quiet {
 		fmt.Fprintf(opts.app.ErrOut, "read %d SECCOMP records, kept %d\n", st.Records, st.Kept)
 	}
