@@ -71,16 +71,3 @@ stop_pid() {
 	log "${2:-pid $pid} ignored SIGTERM, killing"
 	kill -KILL "$pid" 2>/dev/null || true
 }
-
-# wait_for WHAT SECONDS CMD...: retry CMD until it succeeds.
-wait_for() {
-	local what=$1 secs=$2 i
-	shift 2
-	for ((i = 0; i < secs * 5; i++)); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.2
-	done
-	return 1
-}
-
-kubectl_admin() { kubectl --kubeconfig "$E2E_STATE/kubeconfig" "$@"; }
