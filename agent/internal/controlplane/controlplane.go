@@ -233,9 +233,13 @@ func (cp *ControlPlane) StartAPIServer(ctx context.Context) error {
 	}
 }
 
-// StopAPIServer stops kube-apiserver, leaving etcd running: an API outage.
-func (cp *ControlPlane) StopAPIServer() {
-	stop(cp.apiserver)
+// KillAPIServer kills kube-apiserver (SIGKILL: a crash, no graceful shutdown), leaving
+// etcd running: an API outage.
+func (cp *ControlPlane) KillAPIServer() {
+	if p := cp.apiserver; p != nil {
+		p.cmd.Process.Kill()
+		<-p.done
+	}
 	cp.apiserver = nil
 }
 
