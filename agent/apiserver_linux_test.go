@@ -547,4 +547,3 @@ func TestAPIServerOutage(t *testing.T) {
 		return s.Installed == 1 && time.Since(s.LastSync) < time.Minute, fmt.Sprintf("%+v", s)
 	})
 }
-
