@@ -126,6 +126,11 @@ func (c *scratchCgroup) kill() {
 // cgroup.events ("populated 0") with inotify, or until stop is closed.
 func (c *scratchCgroup) waitEmpty(stop <-chan struct{}) {
 	events := filepath.Join(c.dir, "cgroup.events")
+	// Usually the command was alone and is gone: check before paying for inotify, whose
+	// close waits for an SRCU grace period (about 15ms).
+	if b, err := os.ReadFile(events); err != nil || strings.Contains(string(b), "populated 0") {
+		return
+	}
 	ifd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
 		ifd = -1
@@ -157,12 +162,15 @@ func (c *scratchCgroup) waitEmpty(stop <-chan struct{}) {
 // remove deletes the cgroup once it is empty.
 func (c *scratchCgroup) remove() error {
 	unix.Close(c.fd)
+	// The last process may still be leaving the cgroup for a moment after it exited.
 	var err error
-	for range 50 {
+	delay := time.Millisecond
+	for range 20 {
 		if err = os.Remove(c.dir); err == nil || errors.Is(err, os.ErrNotExist) {
 			return nil
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(delay)
+		delay = min(2*delay, 100*time.Millisecond)
 	}
 	return err
 }

@@ -28,14 +28,16 @@ func Command(ctx context.Context, argv []string, opts Options) (*Result, error) 
 		if opts.Args {
 			return recordPtrace(ctx, argv, opts)
 		}
-		if err := ebpfAvailable(); err != nil {
-			res, rerr := recordPtrace(ctx, argv, opts)
+		res, err := recordEBPF(ctx, argv, opts)
+		var un *unavailableError
+		if errors.As(err, &un) {
+			// Nothing ran yet: record with ptrace instead.
+			res, err = recordPtrace(ctx, argv, opts)
 			if res != nil {
-				res.Fallback = err.Error()
+				res.Fallback = un.Error()
 			}
-			return res, rerr
 		}
-		return recordEBPF(ctx, argv, opts)
+		return res, err
 	}
 	return nil, fmt.Errorf("unknown mode %q", mode)
 }

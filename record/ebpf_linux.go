@@ -184,6 +184,37 @@ func readRegs(off int32, sym string) asm.Instructions {
 	}
 }
 
+// totals returns each slot's count summed over CPUs: one batch lookup where the kernel
+// has them (5.6), else one lookup per slot.
+func (p *bpfProgram) totals() ([]uint64, error) {
+	out := make([]uint64, countSlots)
+	ncpu, err := ebpf.PossibleCPU()
+	if err == nil {
+		keys := make([]uint32, countSlots)
+		values := make([]uint64, countSlots*ncpu)
+		var cursor ebpf.MapBatchCursor
+		n, err := p.counts.BatchLookup(&cursor, keys, values, nil)
+		if err == nil || (errors.Is(err, ebpf.ErrKeyNotExist) && n == countSlots) {
+			for i := range n {
+				for c := range ncpu {
+					out[keys[i]] += values[i*ncpu+c]
+				}
+			}
+			return out, nil
+		}
+	}
+	var values []uint64
+	for slot := uint32(0); slot < countSlots; slot++ {
+		if err := p.counts.Lookup(slot, &values); err != nil {
+			return nil, fmt.Errorf("reading counter %d: %w", slot, err)
+		}
+		for _, v := range values {
+			out[slot] += v
+		}
+	}
+	return out, nil
+}
+
 // read collects the per-CPU counters into a recording.
 func (p *bpfProgram) read(mode string) (*Recording, error) {
 	rec := New(mode)
@@ -196,15 +227,11 @@ func (p *bpfProgram) read(mode string) (*Recording, error) {
 	case syscalls.AArch64:
 		regions[regionCompat] = syscalls.ARM
 	}
-	var values []uint64
-	for slot := uint32(0); slot < countSlots; slot++ {
-		if err := p.counts.Lookup(slot, &values); err != nil {
-			return nil, fmt.Errorf("reading counter %d: %w", slot, err)
-		}
-		var n uint64
-		for _, v := range values {
-			n += v
-		}
+	totals, err := p.totals()
+	if err != nil {
+		return nil, err
+	}
+	for slot, n := range totals {
 		if n == 0 {
 			continue
 		}
@@ -212,11 +239,11 @@ func (p *bpfProgram) read(mode string) (*Recording, error) {
 			rec.Add(Call{Arch: native, Name: "syscall_out_of_range"}, n)
 			continue
 		}
-		arch, ok := regions[int(slot)/regionSize]
+		arch, ok := regions[slot/regionSize]
 		if !ok {
 			continue
 		}
-		nr := int(slot) % regionSize
+		nr := slot % regionSize
 		if arch == syscalls.X32 {
 			nr |= syscalls.X32SyscallBit
 		}
@@ -232,6 +259,19 @@ func (p *bpfProgram) close() {
 	p.state.Close()
 }
 
+// unavailableError says why eBPF mode cannot run here; nothing was started.
+type unavailableError struct{ err error }
+
+func (e *unavailableError) Error() string { return "eBPF mode: " + e.err.Error() }
+func (e *unavailableError) Unwrap() error { return e.err }
+
+func unavailable(err error) error {
+	if errors.Is(err, unix.EPERM) {
+		err = fmt.Errorf("%w (loading BPF programs needs root)", err)
+	}
+	return &unavailableError{fmt.Errorf("%w: %w", ErrNotSupported, err)}
+}
+
 var (
 	ebpfOnce sync.Once
 	ebpfErr  error
@@ -242,15 +282,12 @@ var (
 func ebpfAvailable() error {
 	ebpfOnce.Do(func() {
 		if _, err := cgroup2Mount(); err != nil {
-			ebpfErr = err
+			ebpfErr = unavailable(err)
 			return
 		}
 		p, err := loadCounter(^uint64(0), false)
 		if err != nil {
-			if errors.Is(err, unix.EPERM) {
-				err = fmt.Errorf("%w (loading BPF programs needs root)", err)
-			}
-			ebpfErr = fmt.Errorf("%w: %w", ErrNotSupported, err)
+			ebpfErr = unavailable(err)
 			return
 		}
 		p.close()
@@ -267,12 +304,12 @@ func recordEBPF(ctx context.Context, argv []string, opts Options) (*Result, erro
 	}
 	cg, err := newScratchCgroup()
 	if err != nil {
-		return nil, err
+		return nil, unavailable(err)
 	}
 	defer cg.remove()
 	p, err := loadCounter(cg.id, true)
 	if err != nil {
-		return nil, err
+		return nil, unavailable(err)
 	}
 	defer p.close()
 
@@ -318,23 +355,20 @@ func recordEBPF(ctx context.Context, argv []string, opts Options) (*Result, erro
 func (p *bpfProgram) reportProgress(pr *Progress, done <-chan struct{}) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
-	var values []uint64
 	for {
 		select {
 		case <-done:
 			return
 		case <-tick.C:
 		}
+		totals, err := p.totals()
+		if err != nil {
+			continue
+		}
 		n := 0
-		for slot := uint32(0); slot < countSlots; slot++ {
-			if p.counts.Lookup(slot, &values) != nil {
-				continue
-			}
-			for _, v := range values {
-				if v != 0 {
-					n++
-					break
-				}
+		for _, v := range totals {
+			if v != 0 {
+				n++
 			}
 		}
 		pr.distinct.Store(int64(n))

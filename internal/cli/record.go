@@ -258,7 +258,7 @@ func recordExisting(ctx context.Context, opts *recordOptions, sigs <-chan os.Sig
 func printRecordSummary(w io.Writer, opts *recordOptions, res *record.Result, allowed int) {
 	mode := string(res.Mode) + " mode"
 	if res.Fallback != "" {
-		fmt.Fprintf(w, "eBPF mode unavailable (%s): recorded with ptrace\n", res.Fallback)
+		fmt.Fprintf(w, "%s; recorded with ptrace\n", res.Fallback)
 	} else if opts.mode == string(record.ModeAuto) && !opts.fromAudit {
 		mode += ", chosen by --mode auto"
 	}
