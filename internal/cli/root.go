@@ -38,6 +38,8 @@ var verbs = []func(*App) *cobra.Command{
 	newCmdRecord,
 	newCmdRecordHelper,
 	newCmdGenerate,
+	newCmdK8s,
+	newCmdAgent,
 }
 
 // NewRootCmd builds the command tree.
