@@ -13,6 +13,7 @@ packages=(
 	crun            # runtime syscall lists
 	busybox-static  # workloads for record, test and e2e
 	python3         # record: python3 workload
+	gcc             # record: the realistic workload of the overhead benchmark
 )
 if [ "${1:-}" = "e2e" ]; then
 	packages+=(
