@@ -1,0 +1,21 @@
+//go:build !linux
+
+package filter
+
+import (
+	"os"
+
+	"github.com/seccompctl/seccompctl/bpf"
+)
+
+// Install is not supported outside Linux.
+func (f *Filter) Install(opts InstallOptions) (*os.File, error) { return nil, ErrNotSupported }
+
+// SetNoNewPrivs is not supported outside Linux.
+func SetNoNewPrivs() error { return ErrNotSupported }
+
+// Load is not supported outside Linux.
+func Load(prog bpf.Program, flags uint) (int, error) { return -1, ErrNotSupported }
+
+// HasCapSysAdmin is false outside Linux.
+func HasCapSysAdmin() bool { return false }
