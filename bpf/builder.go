@@ -9,6 +9,7 @@ type Builder struct {
 	items  []item
 	labels map[string]int // label → index of the item it precedes
 	err    error
+	final  []int // after Program: the position of each item
 }
 
 type item struct {
@@ -86,6 +87,15 @@ func (b *Builder) target(i int, label string) (int, error) {
 	return t, nil
 }
 
+// Position returns where label ended up in the program Program returned.
+func (b *Builder) Position(label string) (int, bool) {
+	i, ok := b.labels[label]
+	if !ok || b.final == nil {
+		return 0, false
+	}
+	return b.final[i], true
+}
+
 // Program resolves labels and returns the program. It fails on undefined or backward
 // labels and, wrapping ErrTooLong, on programs the kernel would refuse for their length.
 func (b *Builder) Program() (Program, error) {
@@ -148,6 +158,7 @@ func (b *Builder) Program() (Program, error) {
 	if addr[n] > MaxInstructions {
 		return nil, fmt.Errorf("%w: %d instructions", ErrTooLong, addr[n])
 	}
+	b.final = addr
 	prog := make(Program, 0, addr[n])
 	trampoline := func(at, tgt int) Instruction {
 		// A trampoline to a return is the return itself: as short, one step faster.

@@ -55,6 +55,10 @@ func (f *Filter) generate() (bpf.Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compiling the profile: %w", err)
 	}
+	f.starts = make([]int, len(f.groups))
+	for gi := range f.groups {
+		f.starts[gi], _ = b.Position(fmt.Sprintf("g%d", gi))
+	}
 	return prog, nil
 }
 

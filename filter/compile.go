@@ -47,6 +47,7 @@ type Filter struct {
 
 	defRet uint32
 	groups []*group
+	starts []int // where each group's code starts in Program
 }
 
 // Warning is something in the profile that compiles but deserves a look.
