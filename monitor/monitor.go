@@ -10,7 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/seccompctl/seccompctl/audit")
+	"github.com/seccompctl/seccompctl/audit"
+)
 
 // Violation is one SECCOMP record, attributed to its container where possible.
 type Violation struct {
