@@ -184,6 +184,11 @@ func (a *Agent) Run(ctx context.Context) error {
 		defer srv.Close()
 	}
 
+	if a.cfg.Monitor {
+		if err := a.startMonitor(ctx); err != nil {
+			return err
+		}
+	}
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	a.log.Info("agent started", "node", a.cfg.NodeName, "dir", a.store.Path(), "namespace", ns, "selector", a.cfg.LabelSelector)

@@ -3,6 +3,7 @@ package monitor
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -100,6 +101,9 @@ func CgroupOfPID(procRoot string, pid int) (CgroupInfo, error) {
 		procRoot = "/proc"
 	}
 	data, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "cgroup"))
+	if errors.Is(err, os.ErrNotExist) {
+		return CgroupInfo{}, fmt.Errorf("pid %d exited before its cgroup was read", pid)
+	}
 	if err != nil {
 		return CgroupInfo{}, err
 	}

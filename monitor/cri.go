@@ -22,7 +22,7 @@ var (
 
 // Container is what the runtime knows about a container.
 type Container struct {
-	ID        string `json:"containerID"`
+	ID        string `json:"containerID,omitempty"`
 	Namespace string `json:"namespace,omitempty"`
 	Pod       string `json:"pod,omitempty"`
 	PodUID    string `json:"podUID,omitempty"`

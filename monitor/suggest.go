@@ -184,11 +184,11 @@ func WriteSuggestions(w io.Writer, sgs []Suggestion) error {
 			continue
 		}
 		fmt.Fprintln(w, `# add to "syscalls":`)
-		b, err := json.MarshalIndent(sg.Rule, "", "  ")
+		names, err := json.Marshal(sg.Rule.Names)
 		if err != nil {
 			return err
 		}
-		if _, err := fmt.Fprintf(w, "%s\n", b); err != nil {
+		if _, err := fmt.Fprintf(w, "{\"names\": %s, \"action\": %q}\n", strings.ReplaceAll(string(names), ",", ", "), sg.Rule.Action.String()); err != nil {
 			return err
 		}
 	}

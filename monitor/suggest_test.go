@@ -54,7 +54,7 @@ func TestSuggestions(t *testing.T) {
 		"# profile /var/lib/kubelet/seccomp/profiles/web.json (localhostProfile: profiles/web.json)",
 		"#   used by shop/web-1/app",
 		"#   denied or logged on SCMP_ARCH_X86_64: mkdirat (2), read (1), socket (1), unlinkat (1)",
-		"\"mkdirat\",\n    \"unlinkat\"",
+		`{"names": ["mkdirat", "unlinkat"], "action": "SCMP_ACT_ALLOW"}`,
 	} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, buf.String())

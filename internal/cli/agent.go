@@ -92,11 +92,6 @@ func runAgent(opts *agentOptions) error {
 	if err != nil {
 		return UsageError(err)
 	}
-	if opts.cfg.Monitor {
-		if err := startAgentMonitor(ctx, a, opts.cfg, log); err != nil {
-			return err
-		}
-	}
 	if err := a.Run(ctx); err != nil {
 		return FailError(err)
 	}

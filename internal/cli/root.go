@@ -40,6 +40,7 @@ var verbs = []func(*App) *cobra.Command{
 	newCmdGenerate,
 	newCmdK8s,
 	newCmdAgent,
+	newCmdMonitor,
 }
 
 // NewRootCmd builds the command tree.
