@@ -72,26 +72,48 @@ func loadCounter(cgid uint64, waitExec bool) (*bpfProgram, error) {
 			return nil, err
 		}
 	}
+	prog, l, err := attachCounter(cgid, counts, state)
+	if err != nil {
+		counts.Close()
+		state.Close()
+		return nil, err
+	}
+	return &bpfProgram{counts: counts, state: state, prog: prog, link: l}, nil
+}
+
+// attachCounter loads the program and attaches it to sys_enter: as a BTF-enabled raw
+// tracepoint (tp_btf) where the kernel allows it, which reads pt_regs without a helper
+// call, else as a plain raw tracepoint.
+func attachCounter(cgid uint64, counts, state *ebpf.Map) (*ebpf.Program, link.Link, error) {
 	execve, _ := syscalls.Number(syscalls.Native(), "execve")
+	native := syscalls.Native()
+	typed, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Name: "sc_count", Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "sys_enter",
+		License:      "GPL",
+		Instructions: counterInstructions(cgid, execve, counts.FD(), state.FD(), native, true),
+	})
+	if err == nil {
+		l, err := link.AttachTracing(link.TracingOptions{Program: typed})
+		if err == nil {
+			return typed, l, nil
+		}
+		typed.Close()
+	}
 	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 		Name:         "sc_count",
 		Type:         ebpf.RawTracepoint,
 		License:      "GPL",
-		Instructions: counterInstructions(cgid, execve, counts.FD(), state.FD(), syscalls.Native()),
+		Instructions: counterInstructions(cgid, execve, counts.FD(), state.FD(), native, false),
 	})
 	if err != nil {
-		counts.Close()
-		state.Close()
-		return nil, fmt.Errorf("loading the counting program: %w", err)
+		return nil, nil, fmt.Errorf("loading the counting program: %w", err)
 	}
 	l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: "sys_enter", Program: prog})
 	if err != nil {
 		prog.Close()
-		counts.Close()
-		state.Close()
-		return nil, fmt.Errorf("attaching to the sys_enter raw tracepoint: %w", err)
+		return nil, nil, fmt.Errorf("attaching to the sys_enter raw tracepoint: %w", err)
 	}
-	return &bpfProgram{counts: counts, state: state, prog: prog, link: l}, nil
+	return prog, l, nil
 }
 
 // counterInstructions is the program, in the spirit of:
@@ -101,7 +123,7 @@ func loadCounter(cgid uint64, waitExec bool) (*bpfProgram, error) {
 //	if (!state->started) { if (nr != EXECVE) return 0; state->started = 1; }
 //	slot = region(regs, nr) * 1024 + nr;   // native, compat or x32
 //	counts[slot < 3072 ? slot : 3072]++;   // per-CPU
-func counterInstructions(cgid uint64, execve, countsFD, stateFD int, native syscalls.Arch) asm.Instructions {
+func counterInstructions(cgid uint64, execve, countsFD, stateFD int, native syscalls.Arch, typed bool) asm.Instructions {
 	insns := asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1), // ctx: struct bpf_raw_tracepoint_args
 		asm.FnGetCurrentCgroupId.Call(),
@@ -129,17 +151,15 @@ func counterInstructions(cgid uint64, execve, countsFD, stateFD int, native sysc
 			asm.Mov.Imm(asm.R9, regionX32*regionSize),
 			asm.Ja.Label("slot"),
 		)
-		insns = append(insns, readRegs(x86RegsCS, "no_x32")...)
+		insns = append(insns, readRegs(x86RegsCS, "no_x32", typed)...)
 		insns = append(insns,
-			asm.LoadMem(asm.R1, asm.R10, -16, asm.DWord),
 			asm.And.Imm(asm.R1, 0xffff),
 			asm.JNE.Imm(asm.R1, x86User32CS, "slot"),
 			asm.Mov.Imm(asm.R9, regionCompat*regionSize),
 		)
 	case syscalls.AArch64:
-		insns = append(insns, readRegs(arm64RegsState, "")...)
+		insns = append(insns, readRegs(arm64RegsState, "", typed)...)
 		insns = append(insns,
-			asm.LoadMem(asm.R1, asm.R10, -16, asm.DWord),
 			asm.And.Imm(asm.R1, arm64Mode32Bit),
 			asm.JEq.Imm(asm.R1, 0, "slot"),
 			asm.Mov.Imm(asm.R9, regionCompat*regionSize),
@@ -167,21 +187,32 @@ func counterInstructions(cgid uint64, execve, countsFD, stateFD int, native sysc
 	return insns
 }
 
-// readRegs copies the 8 bytes at offset off of the syscall's pt_regs to the stack at
-// r10-16 with bpf_probe_read_kernel. sym labels the first instruction.
-func readRegs(off int32, sym string) asm.Instructions {
-	first := asm.Mov.Reg(asm.R1, asm.R10)
+// readRegs loads the 8 bytes at offset off of the syscall's pt_regs into r1. In a
+// BTF-typed program (typed) the pointer is known to the verifier and read directly;
+// otherwise through bpf_probe_read_kernel and the stack. sym labels the first
+// instruction.
+func readRegs(off int16, sym string, typed bool) asm.Instructions {
+	var insns asm.Instructions
+	if typed {
+		insns = asm.Instructions{
+			asm.LoadMem(asm.R1, asm.R6, 0, asm.DWord), // args[0]: struct pt_regs *
+			asm.LoadMem(asm.R1, asm.R1, off, asm.DWord),
+		}
+	} else {
+		insns = asm.Instructions{
+			asm.Mov.Reg(asm.R1, asm.R10),
+			asm.Add.Imm(asm.R1, -16),
+			asm.Mov.Imm(asm.R2, 8),
+			asm.LoadMem(asm.R3, asm.R6, 0, asm.DWord), // args[0]: struct pt_regs *
+			asm.Add.Imm(asm.R3, int32(off)),
+			asm.FnProbeReadKernel.Call(),
+			asm.LoadMem(asm.R1, asm.R10, -16, asm.DWord),
+		}
+	}
 	if sym != "" {
-		first = first.WithSymbol(sym)
+		insns[0] = insns[0].WithSymbol(sym)
 	}
-	return asm.Instructions{
-		first,
-		asm.Add.Imm(asm.R1, -16),
-		asm.Mov.Imm(asm.R2, 8),
-		asm.LoadMem(asm.R3, asm.R6, 0, asm.DWord), // args[0]: struct pt_regs *
-		asm.Add.Imm(asm.R3, off),
-		asm.FnProbeReadKernel.Call(),
-	}
+	return insns
 }
 
 // totals returns each slot's count summed over CPUs: one batch lookup where the kernel
