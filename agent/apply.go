@@ -3,7 +3,11 @@ package agent
 import (
 	"errors"
 	"sort"
+	"sync"
 )
+
+// writers is how many files a sync writes at once.
+const writers = 4
 
 // SyncResult is what one sync did.
 type SyncResult struct {
@@ -40,6 +44,12 @@ func apply(st *Store, p Plan) SyncResult {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	// Writes run a few at a time: most of their time is fsync, which overlaps well.
+	type job struct {
+		name string
+		had  bool
+	}
+	var jobs []job
 	for _, name := range names {
 		w := p.Want[name]
 		if err := refused[name]; err != nil {
@@ -54,20 +64,36 @@ func apply(st *Store, p Plan) SyncResult {
 			res.Unchanged++
 			continue
 		}
-		_, had := owned[name]
-		if err := st.Write(name, w.Data); err != nil {
+		o, had := owned[name]
+		jobs = append(jobs, job{name: name, had: had && o.SHA256 != ""})
+	}
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, writers)
+	for i, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = st.Write(j.name, p.Want[j.name].Data)
+		}()
+	}
+	wg.Wait()
+	for i, j := range jobs {
+		w := p.Want[j.name]
+		if err := errs[i]; err != nil {
 			res.Errors = append(res.Errors, err)
 			reason := ReasonWrite
 			if errors.Is(err, ErrNotRegular) {
 				reason = ReasonNotOwned
 			}
-			res.Rejected = append(res.Rejected, Rejection{Source: w.Source, Key: name, Reason: reason, Message: err.Error()})
+			res.Rejected = append(res.Rejected, Rejection{Source: w.Source, Key: j.name, Reason: reason, Message: err.Error()})
 			continue
 		}
-		if had && owned[name].SHA256 != "" {
-			res.Updated = append(res.Updated, name)
+		if j.had {
+			res.Updated = append(res.Updated, j.name)
 		} else {
-			res.Created = append(res.Created, name)
+			res.Created = append(res.Created, j.name)
 		}
 		res.Changed[w.Source] = true
 	}
@@ -86,6 +112,11 @@ func apply(st *Store, p Plan) SyncResult {
 		}
 		res.Removed = append(res.Removed, name)
 		res.Changed[src] = true
+	}
+	if len(jobs)+len(res.Removed) > 0 {
+		if err := st.SyncDir(); err != nil {
+			res.Errors = append(res.Errors, err)
+		}
 	}
 	if err := st.Save(); err != nil {
 		res.Errors = append(res.Errors, err)

@@ -2,7 +2,9 @@ package agent
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/seccompctl/seccompctl/kube"
@@ -61,7 +63,7 @@ type Plan struct {
 }
 
 // Validator returns an error saying why data (the profile named name) must not be
-// installed, or nil.
+// installed, or nil. It is called concurrently.
 type Validator func(name string, data []byte) error
 
 // plan computes the wanted state from every labelled ConfigMap. Keys that are not safe
@@ -78,6 +80,13 @@ func plan(sources []*Source, validate Validator) Plan {
 		return a.ID() < b.ID()
 	})
 	winner := map[string]string{}
+	type check struct {
+		src  *Source
+		key  string
+		data []byte
+		err  error
+	}
+	var checks []*check
 	for _, s := range sorted {
 		keys := make([]string, 0, len(s.Data))
 		for k := range s.Data {
@@ -97,14 +106,33 @@ func plan(sources []*Source, validate Validator) Plan {
 				continue
 			}
 			winner[k] = s.ID()
-			data := s.Data[k]
-			if err := validate(k, data); err != nil {
-				reject(ReasonInvalid, err.Error())
-				p.Keep[k] = s.ID()
-				continue
-			}
-			p.Want[k] = Wanted{Data: data, SHA256: sum(data), Source: s.ID()}
+			checks = append(checks, &check{src: s, key: k, data: s.Data[k]})
 		}
+	}
+	// Linting is the costly part of a first sync: spread it over the CPUs.
+	var wg sync.WaitGroup
+	next := make(chan *check)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range next {
+				c.err = validate(c.key, c.data)
+			}
+		}()
+	}
+	for _, c := range checks {
+		next <- c
+	}
+	close(next)
+	wg.Wait()
+	for _, c := range checks {
+		if c.err != nil {
+			p.Rejected = append(p.Rejected, Rejection{Source: c.src.ID(), Key: c.key, Reason: ReasonInvalid, Message: c.err.Error()})
+			p.Keep[c.key] = c.src.ID()
+			continue
+		}
+		p.Want[c.key] = Wanted{Data: c.data, SHA256: sum(c.data), Source: c.src.ID()}
 	}
 	sort.SliceStable(p.Rejected, func(i, j int) bool {
 		a, b := p.Rejected[i], p.Rejected[j]

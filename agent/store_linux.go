@@ -233,12 +233,13 @@ func (f fileStat) same(st *unix.Stat_t) bool {
 }
 
 // Write atomically replaces the owned file name with data: a temporary file in the
-// same directory, fsync, rename over the name, fsync of the directory. A reader sees
-// the old content or the new, never a part. The name must have been claimed.
+// same directory, fsync, rename over the name. A reader sees the old content or the
+// new, never a part. The rename is durable once SyncDir has run. The name must have
+// been claimed. Writes of different names may run concurrently.
 func (s *Store) Write(name string, data []byte) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	o, ok := s.owned[name]
+	s.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("%s: %w", name, ErrNotOwned)
 	}
@@ -259,9 +260,9 @@ func (s *Store) Write(name string, data []byte) error {
 		return fmt.Errorf("creating temporary file for %s: %w", name, err)
 	}
 	f := os.NewFile(uintptr(fd), tmp)
-	ok = false
+	renamed := false
 	defer func() {
-		if !ok {
+		if !renamed {
 			unix.Unlinkat(s.fd(), tmp, 0)
 		}
 	}()
@@ -269,12 +270,13 @@ func (s *Store) Write(name string, data []byte) error {
 		f.Close()
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
-	// The umask may have narrowed the mode; the kubelet's runtime reads as root anyway,
-	// but a predictable mode makes the files easy to inspect.
+	// The umask may have narrowed the mode; a predictable one makes the files easy to
+	// inspect.
 	if err := f.Chmod(0o644); err != nil {
 		f.Close()
 		return err
 	}
+	// Without this a crash after the rename could leave an empty file under the name.
 	if err := f.Sync(); err != nil {
 		f.Close()
 		return fmt.Errorf("syncing %s: %w", name, err)
@@ -285,14 +287,22 @@ func (s *Store) Write(name string, data []byte) error {
 	if err := unix.Renameat(s.fd(), tmp, s.fd(), name); err != nil {
 		return fmt.Errorf("renaming into place %s: %w", name, err)
 	}
-	ok = true
-	if err := unix.Fsync(s.fd()); err != nil {
-		return fmt.Errorf("syncing directory %s: %w", s.path, err)
-	}
+	renamed = true
 	sha := sum(data)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.owned[name] = Owned{SHA256: sha, Source: o.Source}
 	if err := unix.Fstatat(s.fd(), name, &st, unix.AT_SYMLINK_NOFOLLOW); err == nil {
 		s.stats[name] = statOf(&st, sha)
+	}
+	return nil
+}
+
+// SyncDir makes the renames and removals so far durable (fsync of the directory), once
+// for a whole batch.
+func (s *Store) SyncDir() error {
+	if err := unix.Fsync(s.fd()); err != nil {
+		return fmt.Errorf("syncing directory %s: %w", s.path, err)
 	}
 	return nil
 }
@@ -310,7 +320,7 @@ func (s *Store) tempName(name string) (string, error) {
 	return tempPrefix + short + "." + hex.EncodeToString(b[:]), nil
 }
 
-// Remove deletes the owned file name and forgets it. A name that is no longer a
+// Remove deletes the owned file name and forgets it (durable after SyncDir). A name that is no longer a
 // regular file (someone replaced it with a symlink or directory) is forgotten but left
 // alone.
 func (s *Store) Remove(name string) error {
@@ -331,9 +341,6 @@ func (s *Store) Remove(name string) error {
 	default:
 		if err := unix.Unlinkat(s.fd(), name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
 			return fmt.Errorf("removing %s: %w", name, err)
-		}
-		if err := unix.Fsync(s.fd()); err != nil {
-			return fmt.Errorf("syncing directory %s: %w", s.path, err)
 		}
 	}
 	delete(s.owned, name)

@@ -17,5 +17,6 @@ func (s *Store) Claim(map[string]Owned) error      { return errNotSupported }
 func (s *Store) Current(name, sha string) bool     { return false }
 func (s *Store) Write(name string, b []byte) error { return errNotSupported }
 func (s *Store) Remove(name string) error          { return errNotSupported }
+func (s *Store) SyncDir() error                    { return errNotSupported }
 func (s *Store) Save() error                       { return errNotSupported }
 func (s *Store) List() []string                    { return nil }
