@@ -81,6 +81,9 @@ func loadCounter(cgid uint64, waitExec bool) (*bpfProgram, error) {
 	return &bpfProgram{counts: counts, state: state, prog: prog, link: l}, nil
 }
 
+// forceRawTracepoint makes attachCounter skip tp_btf, so tests cover the fallback.
+var forceRawTracepoint = false
+
 // attachCounter loads the program and attaches it to sys_enter: as a BTF-enabled raw
 // tracepoint (tp_btf) where the kernel allows it, which reads pt_regs without a helper
 // call, else as a plain raw tracepoint.
@@ -92,11 +95,13 @@ func attachCounter(cgid uint64, counts, state *ebpf.Map) (*ebpf.Program, link.Li
 		License:      "GPL",
 		Instructions: counterInstructions(cgid, execve, counts.FD(), state.FD(), native, true),
 	})
-	if err == nil {
+	if err == nil && !forceRawTracepoint {
 		l, err := link.AttachTracing(link.TracingOptions{Program: typed})
 		if err == nil {
 			return typed, l, nil
 		}
+	}
+	if err == nil {
 		typed.Close()
 	}
 	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
