@@ -41,8 +41,9 @@ func ensureAgent(t *testing.T) {
 }
 
 func installAgent(t *testing.T) error {
-	r := seccompctl(t, "", "k8s", "install", "--image", env["E2E_IMAGE_AGENT"],
-		"--kubelet-root", env["E2E_KUBELET_ROOT"])
+	r := seccompctl(t, "", "k8s", "install", "--image", env["E2E_IMAGE_AGENT"], "--image-pull-policy", "Never",
+		"--kubelet-root", env["E2E_KUBELET_ROOT"], "--port", env["E2E_AGENT_PORT"],
+		"--monitor", "--cri-socket", env["E2E_CONTAINERD_SOCK"])
 	if r.Code != 0 {
 		return fmt.Errorf("seccompctl k8s install: %s", r)
 	}
@@ -70,10 +71,11 @@ func installAgent(t *testing.T) error {
 	}
 }
 
-// adaptAgent fits the install manifests to this cluster, whose only differences
-// from a real one are that no kube-proxy serves the kubernetes Service (the
-// agent reaches the API server on the host's loopback, so it must share the
-// host's network) and that images are preloaded (never pulled).
+// adaptAgent fits the install manifests to this cluster: no kube-proxy serves
+// the kubernetes Service (the agent reaches the API server on the host's
+// loopback, so it must share the host's network, and keeps its own port on
+// loopback too), images are preloaded (never pulled), and the node's runtime is
+// runc (which `k8s install` cannot say yet).
 func adaptAgent(manifests string) (string, error) {
 	docs := strings.Split(manifests, "\n---")
 	for i, doc := range docs {
@@ -96,11 +98,20 @@ func adaptAgent(manifests string) (string, error) {
 			// On the host's network the agent's HTTP port would face every
 			// interface: keep it (and the kubelet's probes) on loopback.
 			args, _ := c["args"].([]any)
+			runtimeSet := false
 			for i, a := range args {
-				if s, ok := a.(string); ok && strings.HasPrefix(s, "--listen=:") {
+				s, _ := a.(string)
+				if strings.HasPrefix(s, "--listen=:") {
 					args[i] = "--listen=127.0.0.1:" + strings.TrimPrefix(s, "--listen=:")
 				}
+				runtimeSet = runtimeSet || strings.HasPrefix(s, "--runtime")
 			}
+			// The agent lints for every runtime unless told the node's: this
+			// node runs runc, and the profiles are recorded for runc.
+			if !runtimeSet {
+				args = append(args, "--runtime=runc")
+			}
+			c["args"] = args
 			for _, probe := range []string{"livenessProbe", "readinessProbe", "startupProbe"} {
 				if get, ok := dig(c, probe, "httpGet").(map[string]any); ok {
 					get["host"] = "127.0.0.1"

@@ -59,7 +59,7 @@ func TestMonitorAttributesDenial(t *testing.T) {
 		logs := kubectl(t, "", "-n", agentNamespace, "logs", "-l", "app.kubernetes.io/name=seccompctl-agent", "--tail=-1").Stdout
 		for _, line := range strings.Split(logs, "\n") {
 			if strings.Contains(line, pod) && strings.Contains(line, "mkdir") && strings.Contains(line, ns) {
-				if !strings.Contains(line, `"httpd"`) {
+				if !strings.Contains(line, "httpd") {
 					return false, "violation line without the container name httpd: " + line
 				}
 				return true, ""
