@@ -256,12 +256,12 @@ func (a *Agent) SyncOnce(ctx context.Context) error {
 	byID := map[string]*corev1.ConfigMap{}
 	for _, cm := range cms {
 		s := &Source{Namespace: cm.Namespace, Name: cm.Name, UID: string(cm.UID), Created: cm.CreationTimestamp.Time,
-			Data: make(map[string][]byte, len(cm.Data)+len(cm.BinaryData))}
+			Data: make(map[string]string, len(cm.Data)+len(cm.BinaryData))}
 		for k, v := range cm.Data {
-			s.Data[k] = []byte(v)
+			s.Data[k] = v
 		}
 		for k, v := range cm.BinaryData {
-			s.Data[k] = v
+			s.Data[k] = string(v)
 		}
 		sources = append(sources, s)
 		byID[s.ID()] = cm

@@ -38,6 +38,9 @@ var shared struct {
 }
 
 func TestMain(m *testing.M) {
+	if cfg := os.Getenv(agentProcessEnv); cfg != "" {
+		os.Exit(agentProcess(cfg))
+	}
 	code := m.Run()
 	if shared.cp != nil {
 		shared.cp.Stop()

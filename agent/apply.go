@@ -75,7 +75,7 @@ func apply(st *Store, p Plan) SyncResult {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			errs[i] = st.Write(j.name, p.Want[j.name].Data)
+			errs[i] = st.Write(j.name, []byte(p.Want[j.name].Data))
 		}()
 	}
 	wg.Wait()

@@ -15,8 +15,9 @@ type Source struct {
 	Namespace, Name string
 	UID             string
 	Created         time.Time
-	// Data holds data and binaryData together; keys are file names.
-	Data map[string][]byte
+	// Data holds data and binaryData together; keys are file names. Strings, as the
+	// informer's cache holds them, so a sync copies nothing.
+	Data map[string]string
 }
 
 // ID is "namespace/name".
@@ -45,7 +46,7 @@ func (r Rejection) String() string {
 
 // Wanted is a file the node should hold.
 type Wanted struct {
-	Data   []byte
+	Data   string
 	SHA256 string
 	Source string
 }
@@ -66,10 +67,13 @@ type Plan struct {
 // installed, or nil. It is called concurrently.
 type Validator func(name string, data []byte) error
 
+// checker says why a profile must not be installed; sha is the digest of data.
+type checker func(name, sha, data string) error
+
 // plan computes the wanted state from every labelled ConfigMap. Keys that are not safe
 // file names are refused. When several ConfigMaps hold the same key, the oldest wins
 // (then the lowest namespace/name), which stays stable as others come and go.
-func plan(sources []*Source, validate Validator) Plan {
+func plan(sources []*Source, validate checker) Plan {
 	p := Plan{Want: map[string]Wanted{}, Keep: map[string]string{}}
 	sorted := append([]*Source(nil), sources...)
 	sort.Slice(sorted, func(i, j int) bool {
@@ -83,7 +87,8 @@ func plan(sources []*Source, validate Validator) Plan {
 	type check struct {
 		src  *Source
 		key  string
-		data []byte
+		data string
+		sha  string
 		err  error
 	}
 	var checks []*check
@@ -117,7 +122,8 @@ func plan(sources []*Source, validate Validator) Plan {
 		go func() {
 			defer wg.Done()
 			for c := range next {
-				c.err = validate(c.key, c.data)
+				c.sha = sum(c.data)
+				c.err = validate(c.key, c.sha, c.data)
 			}
 		}()
 	}
@@ -132,7 +138,7 @@ func plan(sources []*Source, validate Validator) Plan {
 			p.Keep[c.key] = c.src.ID()
 			continue
 		}
-		p.Want[c.key] = Wanted{Data: c.data, SHA256: sum(c.data), Source: c.src.ID()}
+		p.Want[c.key] = Wanted{Data: c.data, SHA256: c.sha, Source: c.src.ID()}
 	}
 	sort.SliceStable(p.Rejected, func(i, j int) bool {
 		a, b := p.Rejected[i], p.Rejected[j]

@@ -17,16 +17,16 @@ func TestPlan(t *testing.T) {
 		return nil
 	}
 	sources := []*Source{
-		{Namespace: "ns", Name: "newer", Created: t0.Add(time.Hour), Data: map[string][]byte{
-			"shared.json": []byte("from newer"), "only-newer.json": []byte("n"),
+		{Namespace: "ns", Name: "newer", Created: t0.Add(time.Hour), Data: map[string]string{
+			"shared.json": "from newer", "only-newer.json": "n",
 		}},
-		{Namespace: "ns", Name: "older", Created: t0, Data: map[string][]byte{
-			"shared.json": []byte("from older"), ".hidden.json": []byte("h"), "broken.json": []byte("bad"),
+		{Namespace: "ns", Name: "older", Created: t0, Data: map[string]string{
+			"shared.json": "from older", ".hidden.json": "h", "broken.json": "bad",
 		}},
 		// Same age as "older": the name breaks the tie.
-		{Namespace: "ns", Name: "aaa", Created: t0, Data: map[string][]byte{"broken.json": []byte("fine")}},
+		{Namespace: "ns", Name: "aaa", Created: t0, Data: map[string]string{"broken.json": "fine"}},
 	}
-	p := plan(sources, valid)
+	p := plan(sources, Validator(valid).plain)
 	want := map[string]string{"shared.json": "ns/older", "only-newer.json": "ns/newer", "broken.json": "ns/aaa"}
 	got := map[string]string{}
 	for k, w := range p.Want {
@@ -49,7 +49,7 @@ func TestPlan(t *testing.T) {
 	}
 
 	// An invalid version is refused and the name kept (the old file stays).
-	p = plan([]*Source{{Namespace: "ns", Name: "x", Data: map[string][]byte{"p.json": []byte("bad")}}}, valid)
+	p = plan([]*Source{{Namespace: "ns", Name: "x", Data: map[string]string{"p.json": "bad"}}}, Validator(valid).plain)
 	if len(p.Want) != 0 || p.Keep["p.json"] != "ns/x" || len(p.Rejected) != 1 || p.Rejected[0].Reason != ReasonInvalid {
 		t.Errorf("invalid profile plan: %+v", p)
 	}
@@ -66,24 +66,24 @@ func TestApplyKeepsLastGood(t *testing.T) {
 		return nil
 	}
 	src := func(data string) []*Source {
-		return []*Source{{Namespace: "ns", Name: "cm", Data: map[string][]byte{"p.json": []byte(data), "q.json": []byte("q")}}}
+		return []*Source{{Namespace: "ns", Name: "cm", Data: map[string]string{"p.json": data, "q.json": "q"}}}
 	}
-	res := apply(st, plan(src("good"), valid))
+	res := apply(st, plan(src("good"), Validator(valid).plain))
 	if len(res.Created) != 2 || len(res.Errors) != 0 {
 		t.Fatalf("first apply: %+v", res)
 	}
-	res = apply(st, plan(src("good"), valid))
+	res = apply(st, plan(src("good"), Validator(valid).plain))
 	if len(res.Created)+len(res.Updated)+len(res.Removed) != 0 || res.Unchanged != 2 {
 		t.Fatalf("second apply not idempotent: %+v", res)
 	}
-	res = apply(st, plan(src("bad"), valid))
+	res = apply(st, plan(src("bad"), Validator(valid).plain))
 	if len(res.Removed) != 0 || len(res.Rejected) != 1 {
 		t.Fatalf("refused update: %+v", res)
 	}
-	if !st.Current("p.json", sum([]byte("good"))) {
+	if !st.Current("p.json", sum("good")) {
 		t.Error("last good version not kept")
 	}
-	res = apply(st, plan(nil, valid))
+	res = apply(st, plan(nil, Validator(valid).plain))
 	if len(res.Removed) != 2 || len(st.Owned()) != 0 {
 		t.Fatalf("deletion: %+v", res)
 	}

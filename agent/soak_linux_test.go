@@ -20,7 +20,7 @@ func soakSources(tb testing.TB) []*Source {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for c := range 50 {
 		s := &Source{Namespace: "soak", Name: fmt.Sprintf("cm-%02d", c), Created: t0.Add(time.Duration(c) * time.Second),
-			Data: map[string][]byte{}}
+			Data: map[string]string{}}
 		for k := range 20 {
 			p := profile.RuntimeDefault()
 			p.Syscalls[0].Comment = fmt.Sprintf("soak %d/%d", c, k)
@@ -28,7 +28,7 @@ func soakSources(tb testing.TB) []*Source {
 			if err != nil {
 				tb.Fatal(err)
 			}
-			s.Data[fmt.Sprintf("p-%02d-%02d.json", c, k)] = b
+			s.Data[fmt.Sprintf("p-%02d-%02d.json", c, k)] = string(b)
 		}
 		out = append(out, s)
 	}
@@ -127,7 +127,7 @@ func BenchmarkInstall1000(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if res := apply(st, plan(sources, func(string, []byte) error { return nil })); len(res.Created) != 1000 {
+			if res := apply(st, plan(sources, func(_, _, _ string) error { return nil })); len(res.Created) != 1000 {
 				b.Fatal(res.Rejected)
 			}
 			st.Close()
@@ -153,7 +153,7 @@ func BenchmarkInstall1000(b *testing.B) {
 			dir := b.TempDir()
 			for _, s := range sources {
 				for k, v := range s.Data {
-					if err := os.WriteFile(filepath.Join(dir, k), v, 0o644); err != nil {
+					if err := os.WriteFile(filepath.Join(dir, k), []byte(v), 0o644); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -35,7 +35,8 @@ type ownershipRecord struct {
 	Files   map[string]Owned `json:"files"`
 }
 
-func sum(data []byte) string {
-	h := sha256.Sum256(data)
-	return hex.EncodeToString(h[:])
+func sum[T string | []byte](data T) string {
+	h := sha256.New()
+	h.Write([]byte(data))
+	return hex.EncodeToString(h.Sum(nil))
 }
