@@ -14,6 +14,7 @@ packages=(
 	busybox-static  # workloads for record, test and e2e
 	python3         # record: python3 workload
 	gcc             # record: the realistic workload of the overhead benchmark
+	etcd-server     # agent: integration tests run a real etcd + kube-apiserver
 )
 if [ "${1:-}" = "e2e" ]; then
 	packages+=(
