@@ -20,6 +20,8 @@ import (
 // Debian's runc 1.1.5 refuses every profile with flags ("seccomp flags are not
 // yet supported by runc"), so the pod would never start here.
 func TestMonitorAttributesDenial(t *testing.T) {
+	// The agent's monitoring comes with the monitor verb (package monitor).
+	requireVerb(t, "monitor")
 	prof := recordHTTPD(t)
 	ensureAgent(t)
 	logging := withDefaultAction(t, prof, "SCMP_ACT_LOG")

@@ -180,7 +180,7 @@ func syscallNames(t *testing.T, data []byte) (allowed map[string]bool, defaultAc
 }
 
 // withDefaultAction returns the profile with another defaultAction, every
-// other field kept.
+// other field kept but a defaultErrnoRet the new action cannot use.
 func withDefaultAction(t *testing.T, data []byte, action string) []byte {
 	t.Helper()
 	var m map[string]any
@@ -188,6 +188,9 @@ func withDefaultAction(t *testing.T, data []byte, action string) []byte {
 		t.Fatal(err)
 	}
 	m["defaultAction"] = action
+	if action != "SCMP_ACT_ERRNO" && action != "SCMP_ACT_TRACE" {
+		delete(m, "defaultErrnoRet") // meaningless, and refused, with other actions
+	}
 	out, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		t.Fatal(err)
