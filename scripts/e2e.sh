@@ -3,9 +3,18 @@
 # binaries (cached in test/e2e/.bin), brings the cluster up, runs the e2e tests
 # and always tears the cluster down. See docs/e2e.md.
 #
+# Usage: scripts/e2e.sh [--prepare]
+#   --prepare  only install the packages and build the Kubernetes binaries (the
+#              agent's integration tests use etcd and kube-apiserver too).
 # Environment: E2E_STATE (default /var/tmp/seccompctl-e2e), E2E_BIN,
 # E2E_PORT_BASE (see test/e2e/cluster/lib.sh), E2E_RUN (a go test -run regexp).
 set -euo pipefail
+prepare=false
+case ${1:-} in
+"") ;;
+--prepare) prepare=true ;;
+*) echo "usage: $0 [--prepare]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 export E2E_STATE=${E2E_STATE:-/var/tmp/seccompctl-e2e}
 cluster=test/e2e/cluster
@@ -32,6 +41,13 @@ if ((${#missing[@]})); then
 fi
 command -v kubectl >/dev/null || { echo "e2e: kubectl must be on PATH" >&2; exit 2; }
 
+start=$SECONDS
+"$cluster/build-k8s.sh"
+built=$SECONDS
+if $prepare; then
+	exit 0
+fi
+
 # A cluster left over from an interrupted run would hold the ports.
 "$cluster/down"
 
@@ -49,12 +65,10 @@ teardown() {
 }
 trap teardown EXIT
 
-start=$SECONDS
-"$cluster/build-k8s.sh"
-built=$SECONDS
+upstart=$SECONDS
 "$cluster/up" || status=$?
 ((status == 0)) || exit $status
 up=$SECONDS
 go test -tags e2e -count=1 -v -timeout 60m ${E2E_RUN:+-run "$E2E_RUN"} ./test/e2e/... || status=$?
-echo "e2e: Kubernetes binaries $((built - start)) s, cluster up $((up - built)) s, tests $((SECONDS - up)) s"
+echo "e2e: Kubernetes binaries $((built - start)) s, cluster up $((up - upstart)) s, tests $((SECONDS - up)) s"
 exit $status
