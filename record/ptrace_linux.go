@@ -157,6 +157,7 @@ func recordPtrace(ctx context.Context, argv []string, opts Options) (*Result, er
 	err = t.loop()
 	stop.close()
 	if err != nil {
+		killTree(pid)
 		return nil, err
 	}
 	res := &Result{Recording: t.recording(), Mode: ModePtrace, Duration: time.Since(start), Interrupted: stop.requested.Load()}
