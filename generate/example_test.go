@@ -38,10 +38,16 @@ func ExampleImport() {
 	//   "syscalls": [
 	//     {
 	//       "names": [
-	//         "open",
-	//         "openat"
+	//         "open"
 	//       ],
 	//       "action": "SCMP_ACT_ALLOW"
+	//     },
+	//     {
+	//       "names": [
+	//         "openat"
+	//       ],
+	//       "action": "SCMP_ACT_ALLOW",
+	//       "comment": "in place of recorded calls some target architectures lack: openat for open"
 	//     },
 	//     {
 	//       "names": [

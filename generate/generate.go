@@ -3,6 +3,7 @@ package generate
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -343,6 +344,7 @@ func (b *builder) rules() []profile.Rule {
 	}
 	slices.Sort(names)
 	var conditional []profile.Rule
+	var translated, stands []string
 	for _, n := range names {
 		u := b.uses[n]
 		if !u.unconditional && len(u.argSets) > 0 {
@@ -354,7 +356,17 @@ func (b *builder) rules() []profile.Rule {
 			out = append(out, profile.Rule{Names: []string{n}, Action: profile.ActAllow, Comment: describe(u)})
 			continue
 		}
+		if len(u.via) > 0 {
+			// Say why a call nobody recorded is allowed, even without --comments.
+			translated = append(translated, n)
+			stands = append(stands, fmt.Sprintf("%s for %s", n, strings.Join(slices.Sorted(maps.Keys(u.via)), ", ")))
+			continue
+		}
 		plain = append(plain, n)
+	}
+	if len(translated) > 0 {
+		out = append([]profile.Rule{{Names: translated, Action: profile.ActAllow,
+			Comment: "in place of recorded calls some target architectures lack: " + strings.Join(stands, "; ")}}, out...)
 	}
 	if len(plain) > 0 {
 		out = append([]profile.Rule{{Names: plain, Action: profile.ActAllow}}, out...)
