@@ -41,6 +41,9 @@ var verbs = []func(*App) *cobra.Command{
 	newCmdK8s,
 	newCmdAgent,
 	newCmdMonitor,
+	newCmdCompile,
+	newCmdExplain,
+	newCmdRun,
 }
 
 // NewRootCmd builds the command tree.
