@@ -3,7 +3,9 @@ package filter
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/seccompctl/seccompctl/bpf"
 	"github.com/seccompctl/seccompctl/profile"
@@ -26,8 +28,15 @@ import (
 type run struct {
 	lo, hi uint32
 	out    outcome
-	key    string
+	key    codeKey
 	weight int64
+}
+
+// codeKey identifies the code an outcome jumps to: a return value, or the argument
+// block of an entry (entries with identical rules share one).
+type codeKey struct {
+	ret  uint32
+	args *entry
 }
 
 // Weights of syscalls in the search: the average the tree minimises is dominated by the
@@ -48,7 +57,7 @@ func (f *Filter) generate() (bpf.Program, error) {
 	b.Ret(badArchRet)
 	for gi, g := range f.groups {
 		b.Label(fmt.Sprintf("g%d", gi))
-		gen := &groupGen{b: b, g: g, prefix: fmt.Sprintf("g%d.", gi), bigEndian: f.BigEndian, blocks: map[string]*entry{}}
+		gen := &groupGen{b: b, g: g, prefix: "g" + strconv.Itoa(gi) + ".", bigEndian: f.BigEndian, blocks: map[*entry]string{}}
 		gen.emit()
 	}
 	prog, err := b.Program()
@@ -68,8 +77,8 @@ type groupGen struct {
 	prefix    string
 	bigEndian bool
 	rets      []uint32
-	blocks    map[string]*entry
-	order     []string
+	blocks    map[*entry]string // argument block → its label
+	order     []*entry
 	fresh     int
 }
 
@@ -77,12 +86,12 @@ func (gg *groupGen) retLabel(ret uint32) string {
 	if !slices.Contains(gg.rets, ret) {
 		gg.rets = append(gg.rets, ret)
 	}
-	return fmt.Sprintf("%sret.%08x", gg.prefix, ret)
+	return gg.prefix + "ret." + strconv.FormatUint(uint64(ret), 16)
 }
 
 func (gg *groupGen) label() string {
 	gg.fresh++
-	return fmt.Sprintf("%sL%d", gg.prefix, gg.fresh)
+	return gg.prefix + "L" + strconv.Itoa(gg.fresh)
 }
 
 // target is where a leaf of the search jumps: a return or an argument block.
@@ -90,28 +99,30 @@ func (gg *groupGen) target(r *run) string {
 	if r.out.constant() {
 		return gg.retLabel(r.out.ret)
 	}
-	if _, ok := gg.blocks[r.key]; !ok {
-		gg.blocks[r.key] = r.out.e
-		gg.order = append(gg.order, r.key)
+	label, ok := gg.blocks[r.key.args]
+	if !ok {
+		label = gg.prefix + "args." + strconv.Itoa(len(gg.order))
+		gg.blocks[r.key.args] = label
+		gg.order = append(gg.order, r.key.args)
 	}
-	return gg.prefix + "args." + r.key
+	return label
 }
 
 func (gg *groupGen) emit() {
 	runs := gg.g.runs()
-	tree := searchTree(weights(runs))
+	tree := splitTree(runs)
 	if tree.leaf() {
 		gg.b.Goto(gg.target(&runs[0]))
 	} else {
 		gg.b.LoadAbs(bpf.OffsetNr)
 		gg.emitNode(tree, runs)
 	}
-	for _, key := range gg.order {
-		gg.b.Label(gg.prefix + "args." + key)
-		gg.emitArgs(gg.blocks[key])
+	for _, e := range gg.order {
+		gg.b.Label(gg.blocks[e])
+		gg.emitArgs(e)
 	}
 	for i := 0; i < len(gg.rets); i++ { // emitArgs may add returns
-		gg.b.Label(fmt.Sprintf("%sret.%08x", gg.prefix, gg.rets[i]))
+		gg.b.Label(gg.retLabel(gg.rets[i]))
 		gg.b.Ret(gg.rets[i])
 	}
 }
@@ -120,7 +131,7 @@ func (gg *groupGen) nodeTarget(n *node, runs []run) string {
 	if n.leaf() {
 		return gg.target(&runs[n.lo])
 	}
-	return fmt.Sprintf("%sn%d-%d", gg.prefix, n.lo, n.hi)
+	return gg.prefix + "n" + strconv.Itoa(n.lo) + "-" + strconv.Itoa(n.hi)
 }
 
 func (gg *groupGen) emitNode(n *node, runs []run) {
@@ -148,6 +159,7 @@ func (g *group) runs() []run {
 	for len(points) > 0 && points[len(points)-1] > 0xffffffff {
 		points = points[:len(points)-1]
 	}
+	canon := map[string]*entry{}
 	var out []run
 	for i, p := range points {
 		end := uint64(0xffffffff)
@@ -155,7 +167,7 @@ func (g *group) runs() []run {
 			end = points[i+1] - 1
 		}
 		o := g.outcome(uint32(p))
-		key := g.key(o)
+		key := g.key(o, canon)
 		if n := len(out); n > 0 && out[n-1].key == key {
 			out[n-1].hi = uint32(end)
 			continue
@@ -172,17 +184,11 @@ func (g *group) runs() []run {
 			}
 			return weightDenied
 		}
-		for _, e := range syscalls.Table(m.arch) {
-			nr := uint32(e.Nr)
-			i, _ := slices.BinarySearchFunc(out, nr, func(r run, nr uint32) int {
-				switch {
-				case r.hi < nr:
-					return -1
-				case r.lo > nr:
-					return 1
-				}
-				return 0
-			})
+		i := 0
+		for _, nr := range tableNumbers(m.arch) { // ascending, as the runs
+			for i < len(out) && out[i].hi < nr {
+				i++
+			}
 			if i < len(out) {
 				out[i].weight += w(out[i].out)
 			}
@@ -190,6 +196,72 @@ func (g *group) runs() []run {
 	}
 	return out
 }
+
+// splitTree builds the search over runs in two parts, below and from the x32 bit
+// (always a run boundary): the upper part, x32 numbers and numbers no syscall has,
+// enters the lower search as one leaf. Both parts are optimal; the quadratic search
+// then handles two halves instead of the whole.
+func splitTree(runs []run) *node {
+	split := len(runs)
+	for i, r := range runs {
+		if r.lo >= x32Bit {
+			split = i
+			break
+		}
+	}
+	if split == 0 || split == len(runs) {
+		return searchTree(weights(runs))
+	}
+	w := weights(runs)
+	var high int64
+	for _, x := range w[split:] {
+		high += x
+	}
+	low := searchTree(append(w[:split:split], high))
+	up := searchTree(w[split:])
+	up.shift(split)
+	return low.replaceLeaf(split, up)
+}
+
+func (n *node) shift(by int) {
+	n.lo += by
+	n.hi += by
+	if !n.leaf() {
+		n.split += by
+		n.left.shift(by)
+		n.right.shift(by)
+	}
+}
+
+// replaceLeaf puts sub in place of leaf i, widening the ranges on its path.
+func (n *node) replaceLeaf(i int, sub *node) *node {
+	if n.leaf() {
+		if n.lo == i {
+			return sub
+		}
+		return n
+	}
+	n.left = n.left.replaceLeaf(i, sub)
+	n.right = n.right.replaceLeaf(i, sub)
+	n.hi = max(n.hi, n.right.hi)
+	return n
+}
+
+// tableNumbers returns the syscall numbers of a's table in ascending order.
+func tableNumbers(a syscalls.Arch) []uint32 {
+	if v, ok := tableCache.Load(a); ok {
+		return v.([]uint32)
+	}
+	var nrs []uint32
+	for _, e := range syscalls.Table(a) {
+		nrs = append(nrs, uint32(e.Nr))
+	}
+	slices.Sort(nrs)
+	tableCache.Store(a, nrs)
+	return nrs
+}
+
+var tableCache sync.Map // syscalls.Arch → []uint32
 
 func weights(runs []run) []int64 {
 	w := make([]int64, len(runs))
@@ -199,26 +271,33 @@ func weights(runs []run) []int64 {
 	return w
 }
 
-// key identifies the code of an outcome: runs and argument blocks with equal keys
-// share it.
-func (g *group) key(o outcome) string {
+// key identifies the code of an outcome; canon maps the text of an argument block to
+// the first entry that needs it, so that syscalls with the same rules share it.
+func (g *group) key(o outcome, canon map[string]*entry) codeKey {
 	if o.constant() {
-		return fmt.Sprintf("r%08x", o.ret)
+		return codeKey{ret: o.ret}
 	}
-	var b strings.Builder
-	if o.e.arch.Is64() {
-		b.WriteString("64")
-	} else {
-		b.WriteString("32")
-	}
-	for _, r := range o.e.rules {
-		fmt.Fprintf(&b, "|%08x", r.ret)
-		for _, c := range r.conds {
-			fmt.Fprintf(&b, ":%d%d.%x.%x", c.arg, c.op, c.val, c.mask)
+	if o.e.code == "" {
+		var b strings.Builder
+		if o.e.arch.Is64() {
+			b.WriteString("64")
+		} else {
+			b.WriteString("32")
 		}
+		for _, r := range o.e.rules {
+			fmt.Fprintf(&b, "|%08x", r.ret)
+			for _, c := range r.conds {
+				fmt.Fprintf(&b, ":%d%d.%x.%x", c.arg, c.op, c.val, c.mask)
+			}
+		}
+		o.e.code = b.String()
 	}
-	fmt.Fprintf(&b, "|d%08x", g.defRet)
-	return b.String()
+	e, ok := canon[o.e.code]
+	if !ok {
+		e = o.e
+		canon[o.e.code] = e
+	}
+	return codeKey{args: e}
 }
 
 // emitArgs emits the conditional rules of one syscall in order; the first that matches

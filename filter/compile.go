@@ -202,8 +202,10 @@ func build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*F
 				}
 			}
 		}
-		for _, n := range names {
-			if !syscalls.Known(n) && !isMuxName(n) {
+		known := make([]bool, len(names))
+		for j, n := range names {
+			known[j] = syscalls.Known(n)
+			if !known[j] && !isMuxName(n) {
 				w.add(Warning{Kind: WarnUnknownSyscall, Rule: i, Syscall: n, Message: fmt.Sprintf(
 					"unknown syscall %q ignored, as runc ignores it", n)})
 			}
@@ -229,11 +231,11 @@ func build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*F
 		if split {
 			w.add(Warning{Kind: WarnSameArgIndex, Rule: i, Message: "two conditions test the same argument: runc then adds each condition as a rule of its own, so any one of them suffices"})
 		}
-		for _, n := range names {
+		for j, n := range names {
 			for _, ap := range plans {
 				nr, direct := syscalls.Number(ap.arch, n)
 				mux, call, viaMux := multiplexed(ap.arch, n)
-				if !syscalls.Known(n) && !viaMux {
+				if !known[j] && !viaMux {
 					continue
 				}
 				for _, args := range variants {

@@ -31,6 +31,7 @@ const debianPython = "/usr/bin/python3" // python3-seccomp installs here, not in
 
 type pyJob struct {
 	ID      int         `json:"id"`
+	Repeat  int         `json:"repeat,omitempty"`
 	Def     uint32      `json:"def"`
 	Arches  []string    `json:"arches,omitempty"`
 	Opt     int         `json:"opt,omitempty"`
@@ -40,6 +41,8 @@ type pyJob struct {
 
 type pyResult struct {
 	ID  int    `json:"id"`
+	NS  int64  `json:"ns"`
+	CPU int64  `json:"cpu_ns"`
 	BPF string `json:"bpf"`
 	Err string `json:"err"`
 	Nrs []int  `json:"nrs"`

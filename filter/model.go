@@ -76,6 +76,7 @@ type entry struct {
 	ret    uint32
 	ref    RuleRef
 	rules  []condRule
+	code   string // the text of its argument block, for sharing; set by codegen
 }
 
 func (e *entry) decide(args *[6]uint64, is64 bool) (ret uint32, ref RuleRef, ok bool) {
