@@ -3,7 +3,6 @@ package filter
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -51,13 +50,15 @@ const (
 func (f *Filter) generate() (bpf.Program, error) {
 	b := bpf.NewBuilder()
 	b.LoadAbs(bpf.OffsetArch)
+	starts := make([]bpf.Label, len(f.groups))
 	for gi, g := range f.groups {
-		b.JumpIf(bpf.JmpJEQ, g.audit, fmt.Sprintf("g%d", gi), "")
+		starts[gi] = b.NewLabel()
+		b.JumpTo(bpf.JmpJEQ, g.audit, starts[gi], 0)
 	}
 	b.Ret(badArchRet)
 	for gi, g := range f.groups {
-		b.Label(fmt.Sprintf("g%d", gi))
-		gen := &groupGen{b: b, g: g, prefix: "g" + strconv.Itoa(gi) + ".", bigEndian: f.BigEndian, blocks: map[*entry]string{}}
+		b.Bind(starts[gi])
+		gen := &groupGen{b: b, g: g, bigEndian: f.BigEndian, blocks: map[*entry]bpf.Label{}, retLabels: map[uint32]bpf.Label{}}
 		gen.emit()
 	}
 	prog, err := b.Program()
@@ -66,7 +67,7 @@ func (f *Filter) generate() (bpf.Program, error) {
 	}
 	f.starts = make([]int, len(f.groups))
 	for gi := range f.groups {
-		f.starts[gi], _ = b.Position(fmt.Sprintf("g%d", gi))
+		f.starts[gi], _ = b.PositionOf(starts[gi])
 	}
 	return prog, nil
 }
@@ -74,34 +75,33 @@ func (f *Filter) generate() (bpf.Program, error) {
 type groupGen struct {
 	b         *bpf.Builder
 	g         *group
-	prefix    string
 	bigEndian bool
-	rets      []uint32
-	blocks    map[*entry]string // argument block → its label
+	rets      []uint32 // in the order they were first needed
+	retLabels map[uint32]bpf.Label
+	blocks    map[*entry]bpf.Label // argument block → its label
 	order     []*entry
-	fresh     int
 }
 
-func (gg *groupGen) retLabel(ret uint32) string {
-	if !slices.Contains(gg.rets, ret) {
+func (gg *groupGen) retLabel(ret uint32) bpf.Label {
+	l, ok := gg.retLabels[ret]
+	if !ok {
+		l = gg.b.NewLabel()
+		gg.retLabels[ret] = l
 		gg.rets = append(gg.rets, ret)
 	}
-	return gg.prefix + "ret." + strconv.FormatUint(uint64(ret), 16)
+	return l
 }
 
-func (gg *groupGen) label() string {
-	gg.fresh++
-	return gg.prefix + "L" + strconv.Itoa(gg.fresh)
-}
+func (gg *groupGen) label() bpf.Label { return gg.b.NewLabel() }
 
 // target is where a leaf of the search jumps: a return or an argument block.
-func (gg *groupGen) target(r *run) string {
+func (gg *groupGen) target(r *run) bpf.Label {
 	if r.out.constant() {
 		return gg.retLabel(r.out.ret)
 	}
 	label, ok := gg.blocks[r.key.args]
 	if !ok {
-		label = gg.prefix + "args." + strconv.Itoa(len(gg.order))
+		label = gg.b.NewLabel()
 		gg.blocks[r.key.args] = label
 		gg.order = append(gg.order, r.key.args)
 	}
@@ -112,34 +112,37 @@ func (gg *groupGen) emit() {
 	runs := gg.g.runs()
 	tree := splitTree(runs)
 	if tree.leaf() {
-		gg.b.Goto(gg.target(&runs[0]))
+		gg.b.GotoLabel(gg.target(&runs[0]))
 	} else {
 		gg.b.LoadAbs(bpf.OffsetNr)
 		gg.emitNode(tree, runs)
 	}
 	for _, e := range gg.order {
-		gg.b.Label(gg.blocks[e])
+		gg.b.Bind(gg.blocks[e])
 		gg.emitArgs(e)
 	}
 	for i := 0; i < len(gg.rets); i++ { // emitArgs may add returns
-		gg.b.Label(gg.retLabel(gg.rets[i]))
+		gg.b.Bind(gg.retLabel(gg.rets[i]))
 		gg.b.Ret(gg.rets[i])
 	}
 }
 
-func (gg *groupGen) nodeTarget(n *node, runs []run) string {
+func (gg *groupGen) nodeTarget(n *node, runs []run) bpf.Label {
 	if n.leaf() {
 		return gg.target(&runs[n.lo])
 	}
-	return gg.prefix + "n" + strconv.Itoa(n.lo) + "-" + strconv.Itoa(n.hi)
+	if n.label == 0 {
+		n.label = gg.b.NewLabel()
+	}
+	return n.label
 }
 
 func (gg *groupGen) emitNode(n *node, runs []run) {
 	if n.leaf() {
 		return
 	}
-	gg.b.Label(gg.nodeTarget(n, runs))
-	gg.b.JumpIf(bpf.JmpJGE, runs[n.split].lo, gg.nodeTarget(n.right, runs), gg.nodeTarget(n.left, runs))
+	gg.b.Bind(gg.nodeTarget(n, runs))
+	gg.b.JumpTo(bpf.JmpJGE, runs[n.split].lo, gg.nodeTarget(n.right, runs), gg.nodeTarget(n.left, runs))
 	gg.emitNode(n.left, runs)
 	gg.emitNode(n.right, runs)
 }
@@ -148,8 +151,10 @@ func (gg *groupGen) emitNode(n *node, runs []run) {
 // neighbours with the same code.
 func (g *group) runs() []run {
 	points := []uint64{0, 1, x32Bit, 0x80000000, 0xc0000000, 0xffffffff}
-	for nr := range g.entries {
-		points = append(points, uint64(nr), uint64(nr)+1)
+	for _, m := range g.members {
+		for nr := range m.entries {
+			points = append(points, uint64(nr), uint64(nr)+1)
+		}
 	}
 	for _, m := range g.members {
 		points = append(points, uint64(m.maxNr)+1)
@@ -328,7 +333,7 @@ func (gg *groupGen) emitArgs(e *entry) {
 			gg.emitConds(rules[i].conds, is64, pass, fail)
 		}
 		if j < len(rules) {
-			gg.b.Label(fail)
+			gg.b.Bind(fail)
 		}
 		i = j
 	}
@@ -346,33 +351,33 @@ func eqSetKey(r condRule, is64 bool) (uint32, bool) {
 	return uint32(r.conds[0].val >> 32), true
 }
 
-func (gg *groupGen) emitEqSet(rules []condRule, is64 bool, pass, fail string) {
+func (gg *groupGen) emitEqSet(rules []condRule, is64 bool, pass, fail bpf.Label) {
 	arg := rules[0].conds[0].arg
 	lo, hi := bpf.ArgOffsets(arg, gg.bigEndian)
 	if is64 {
 		next := gg.label()
 		gg.b.LoadAbs(hi)
-		gg.b.JumpIf(bpf.JmpJEQ, uint32(rules[0].conds[0].val>>32), next, fail)
-		gg.b.Label(next)
+		gg.b.JumpTo(bpf.JmpJEQ, uint32(rules[0].conds[0].val>>32), next, fail)
+		gg.b.Bind(next)
 	}
 	gg.b.LoadAbs(lo)
 	for i, r := range rules {
-		f := ""
+		var f bpf.Label
 		if i == len(rules)-1 {
 			f = fail
 		}
-		gg.b.JumpIf(bpf.JmpJEQ, uint32(r.conds[0].val), pass, f)
+		gg.b.JumpTo(bpf.JmpJEQ, uint32(r.conds[0].val), pass, f)
 	}
 }
 
 // emitConds emits the AND of cs: every condition passing jumps on to the next, the last
 // to pass; any failing jumps to fail.
-func (gg *groupGen) emitConds(cs []cond, is64 bool, pass, fail string) {
+func (gg *groupGen) emitConds(cs []cond, is64 bool, pass, fail bpf.Label) {
 	var live []cond
 	for _, c := range cs {
 		switch trivial(c, is64) {
 		case alwaysFalse:
-			gg.b.Goto(fail)
+			gg.b.GotoLabel(fail)
 			return
 		case alwaysTrue:
 			continue
@@ -380,7 +385,7 @@ func (gg *groupGen) emitConds(cs []cond, is64 bool, pass, fail string) {
 		live = append(live, c)
 	}
 	if len(live) == 0 {
-		gg.b.Goto(pass)
+		gg.b.GotoLabel(pass)
 		return
 	}
 	for i, c := range live {
@@ -394,7 +399,7 @@ func (gg *groupGen) emitConds(cs []cond, is64 bool, pass, fail string) {
 			gg.emitCond32(c, next, fail)
 		}
 		if i < len(live)-1 {
-			gg.b.Label(next)
+			gg.b.Bind(next)
 		}
 	}
 }
@@ -422,31 +427,31 @@ func trivial(c cond, is64 bool) truth {
 }
 
 // jumpFor emits a comparison of A with k that goes to pass when the operator holds.
-func (gg *groupGen) compare(op profile.Operator, k uint32, pass, fail string) {
+func (gg *groupGen) compare(op profile.Operator, k uint32, pass, fail bpf.Label) {
 	switch op {
 	case profile.OpEqualTo:
-		gg.b.JumpIf(bpf.JmpJEQ, k, pass, fail)
+		gg.b.JumpTo(bpf.JmpJEQ, k, pass, fail)
 	case profile.OpNotEqual:
-		gg.b.JumpIf(bpf.JmpJEQ, k, fail, pass)
+		gg.b.JumpTo(bpf.JmpJEQ, k, fail, pass)
 	case profile.OpGreaterThan:
-		gg.b.JumpIf(bpf.JmpJGT, k, pass, fail)
+		gg.b.JumpTo(bpf.JmpJGT, k, pass, fail)
 	case profile.OpGreaterEqual:
-		gg.b.JumpIf(bpf.JmpJGE, k, pass, fail)
+		gg.b.JumpTo(bpf.JmpJGE, k, pass, fail)
 	case profile.OpLessThan:
-		gg.b.JumpIf(bpf.JmpJGE, k, fail, pass)
+		gg.b.JumpTo(bpf.JmpJGE, k, fail, pass)
 	case profile.OpLessEqual:
-		gg.b.JumpIf(bpf.JmpJGT, k, fail, pass)
+		gg.b.JumpTo(bpf.JmpJGT, k, fail, pass)
 	}
 }
 
-func (gg *groupGen) emitCond32(c cond, pass, fail string) {
+func (gg *groupGen) emitCond32(c cond, pass, fail bpf.Label) {
 	lo, _ := bpf.ArgOffsets(c.arg, gg.bigEndian)
 	gg.b.LoadAbs(lo)
 	if c.op == profile.OpMaskedEqual {
 		if c.mask != 0xffffffff {
 			gg.b.Add(bpf.Instruction{Op: bpf.ClassALU | bpf.AluAND | bpf.SrcK, K: uint32(c.mask)})
 		}
-		gg.b.JumpIf(bpf.JmpJEQ, uint32(c.val), pass, fail)
+		gg.b.JumpTo(bpf.JmpJEQ, uint32(c.val), pass, fail)
 		return
 	}
 	gg.compare(c.op, uint32(c.val), pass, fail)
@@ -454,7 +459,7 @@ func (gg *groupGen) emitCond32(c cond, pass, fail string) {
 
 // emitCond64 compares a 64-bit argument: the high word first, then, only when the high
 // words are equal, the low word; ordered comparisons are lexicographic on (high, low).
-func (gg *groupGen) emitCond64(c cond, pass, fail string) {
+func (gg *groupGen) emitCond64(c cond, pass, fail bpf.Label) {
 	loOff, hiOff := bpf.ArgOffsets(c.arg, gg.bigEndian)
 	vh, vl := uint32(c.val>>32), uint32(c.val)
 	b := gg.b
@@ -470,26 +475,26 @@ func (gg *groupGen) emitCond64(c cond, pass, fail string) {
 			if mh != 0xffffffff {
 				b.Add(bpf.Instruction{Op: bpf.ClassALU | bpf.AluAND | bpf.SrcK, K: mh})
 			}
-			b.JumpIf(bpf.JmpJEQ, vh, next, fail)
+			b.JumpTo(bpf.JmpJEQ, vh, next, fail)
 			if ml == 0 {
 				return
 			}
-			b.Label(next)
+			b.Bind(next)
 		}
 		b.LoadAbs(loOff)
 		if ml != 0xffffffff {
 			b.Add(bpf.Instruction{Op: bpf.ClassALU | bpf.AluAND | bpf.SrcK, K: ml})
 		}
-		b.JumpIf(bpf.JmpJEQ, vl, pass, fail)
+		b.JumpTo(bpf.JmpJEQ, vl, pass, fail)
 	case profile.OpEqualTo, profile.OpNotEqual:
 		lo := gg.label()
 		b.LoadAbs(hiOff)
 		if c.op == profile.OpEqualTo {
-			b.JumpIf(bpf.JmpJEQ, vh, lo, fail)
+			b.JumpTo(bpf.JmpJEQ, vh, lo, fail)
 		} else {
-			b.JumpIf(bpf.JmpJEQ, vh, lo, pass)
+			b.JumpTo(bpf.JmpJEQ, vh, lo, pass)
 		}
-		b.Label(lo)
+		b.Bind(lo)
 		b.LoadAbs(loOff)
 		gg.compare(c.op, vl, pass, fail)
 	default:
@@ -502,16 +507,16 @@ func (gg *groupGen) emitCond64(c cond, pass, fail string) {
 		b.LoadAbs(hiOff)
 		switch vh {
 		case 0:
-			b.JumpIf(bpf.JmpJGT, 0, above, lo)
+			b.JumpTo(bpf.JmpJGT, 0, above, lo)
 		case 0xffffffff:
-			b.JumpIf(bpf.JmpJEQ, vh, lo, below)
+			b.JumpTo(bpf.JmpJEQ, vh, lo, below)
 		default:
 			eq := gg.label()
-			b.JumpIf(bpf.JmpJGT, vh, above, eq)
-			b.Label(eq)
-			b.JumpIf(bpf.JmpJEQ, vh, lo, below)
+			b.JumpTo(bpf.JmpJGT, vh, above, eq)
+			b.Bind(eq)
+			b.JumpTo(bpf.JmpJEQ, vh, lo, below)
 		}
-		b.Label(lo)
+		b.Bind(lo)
 		b.LoadAbs(loOff)
 		gg.compare(c.op, vl, pass, fail)
 	}

@@ -165,7 +165,7 @@ func build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*F
 				"no syscall table for %v: left out of the program, its syscalls get the bad-architecture action", a)})
 			continue
 		}
-		plans = append(plans, &archPlan{arch: a, is64: a.Is64(), listed: listed[a], entries: map[uint32]*entry{}, pseudo: map[string]*entry{}})
+		plans = append(plans, &archPlan{arch: a, is64: a.Is64(), listed: listed[a], entries: make(map[uint32]*entry, 512), pseudo: map[string]*entry{}})
 	}
 	if len(plans) == 0 {
 		return nil, errors.New("no architecture with a syscall table to compile for")
@@ -299,21 +299,28 @@ func withoutArg0(args []profile.Arg) []profile.Arg {
 func (ap *archPlan) entry(nr uint32, name string) *entry {
 	e := ap.entries[nr]
 	if e == nil {
-		tableName, ok := syscalls.Name(ap.arch, int(nr))
-		if !ok {
-			tableName = name
-		}
-		e = &entry{nr: nr, arch: ap.arch, name: tableName}
+		e = ap.newEntry()
+		*e = entry{nr: nr, arch: ap.arch, name: name}
 		ap.entries[nr] = e
 	}
 	return e
+}
+
+// newEntry allocates entries in blocks: a profile names hundreds of syscalls.
+func (ap *archPlan) newEntry() *entry {
+	if len(ap.slab) == cap(ap.slab) {
+		ap.slab = make([]entry, 0, 128)
+	}
+	ap.slab = ap.slab[:len(ap.slab)+1]
+	return &ap.slab[len(ap.slab)-1]
 }
 
 // pseudoEntry returns the entry libseccomp keeps for a call the architecture lacks.
 func (ap *archPlan) pseudoEntry(name string) *entry {
 	e := ap.pseudo[name]
 	if e == nil {
-		e = &entry{arch: ap.arch, name: name}
+		e = ap.newEntry()
+		*e = entry{arch: ap.arch, name: name}
 		ap.pseudo[name] = e
 	}
 	return e
@@ -371,13 +378,10 @@ func groupPlans(plans []*archPlan, defRet uint32, stub bool) []*group {
 			}
 		}
 		if g == nil {
-			g = &group{audit: audit, entries: map[uint32]*entry{}, stub: stub, defRet: defRet}
+			g = &group{audit: audit, stub: stub, defRet: defRet}
 			groups = append(groups, g)
 		}
 		g.members = append(g.members, ap)
-		for nr, e := range ap.entries {
-			g.entries[nr] = e
-		}
 	}
 	return groups
 }

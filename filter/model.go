@@ -112,15 +112,27 @@ type archPlan struct {
 	maxNr   uint32 // highest syscall number any rule names on this arch; 0 if none
 	entries map[uint32]*entry
 	pseudo  map[string]*entry // calls the arch lacks, by name: for warnings only
+	slab    []entry
 }
 
 // group is the architectures sharing one AUDIT_ARCH value: x86_64 and x32, or one arch.
 type group struct {
 	audit   uint32
 	members []*archPlan
-	entries map[uint32]*entry
 	stub    bool // runc's -ENOSYS stub is generated (default action is not permissive)
 	defRet  uint32
+}
+
+var auditX86_64 = syscalls.X86_64.AuditArch()
+
+// lookup returns the entry for nr: x86_64 and x32 numbers never collide (bit 30).
+func (g *group) lookup(nr uint32) (*entry, bool) {
+	for _, m := range g.members {
+		if e, ok := m.entries[nr]; ok {
+			return e, true
+		}
+	}
+	return nil, false
 }
 
 func (g *group) member(a syscalls.Arch) *archPlan {
@@ -158,7 +170,7 @@ func (g *group) outcome(nr uint32) outcome {
 	if g.enosys(nr) {
 		return outcome{reason: ReasonENOSYS, ret: retENOSYS}
 	}
-	if g.audit == syscalls.X86_64.AuditArch() {
+	if g.audit == auditX86_64 {
 		has64, hasX32 := g.member(syscalls.X86_64) != nil, g.member(syscalls.X32) != nil
 		// libseccomp: an x86_64-only filter sends x32 numbers to the bad-arch action but
 		// lets -1 (a tracer skipping the call) through; an x32-only one refuses the rest.
@@ -169,7 +181,7 @@ func (g *group) outcome(nr uint32) outcome {
 			return outcome{reason: ReasonBadArch, ret: badArchRet}
 		}
 	}
-	if e, ok := g.entries[nr]; ok {
+	if e, ok := g.lookup(nr); ok {
 		if e.uncond {
 			return outcome{reason: ReasonRule, ret: e.ret, e: e}
 		}
@@ -186,7 +198,7 @@ func (g *group) enosys(nr uint32) bool {
 	if !g.stub {
 		return false
 	}
-	if g.audit == syscalls.X86_64.AuditArch() {
+	if g.audit == auditX86_64 {
 		m64, m32 := g.member(syscalls.X86_64), g.member(syscalls.X32)
 		use64 := m64 != nil && m64.listed && m64.maxNr > 0
 		use32 := m32 != nil && m32.listed && m32.maxNr > 0

@@ -3,6 +3,8 @@ package filter
 import (
 	"math"
 	"sync"
+
+	"github.com/seccompctl/seccompctl/bpf"
 )
 
 // node is a node of the search tree over runs of syscall numbers: a leaf names a run,
@@ -12,6 +14,7 @@ type node struct {
 	lo, hi      int
 	split       int
 	left, right *node
+	label       bpf.Label // of its comparison, once code refers to it
 }
 
 func (n *node) leaf() bool { return n.left == nil }
