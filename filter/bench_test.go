@@ -103,6 +103,7 @@ func BenchmarkCompile(b *testing.B) {
 func BenchmarkVersusLibseccomp(b *testing.B) {
 	requireLibseccomp(b)
 	loadLibseccompNames(b)
+	var headline time.Duration // Docker's default for x86_64+x86+x32
 	var tw strings.Builder
 	w := tabwriter.NewWriter(&tw, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "profile\tcompiler\tinstructions\tallowed\tavg\tmax\tcacheable\tcompile\tcompile CPU\t")
@@ -124,6 +125,9 @@ func BenchmarkVersusLibseccomp(b *testing.B) {
 		}
 		oursCPU := (cpuTime() - cpu) / runs
 		slices.Sort(times)
+		if headline == 0 {
+			headline = times[runs/2]
+		}
 		allowed, avg, maxInsns, cacheable := measure(b, f.Program)
 		fmt.Fprintf(w, "%s\tseccompctl\t%d\t%d\t%.1f\t%d\t%d\t%s\t%s\t\n", c.name, len(f.Program), allowed, avg, maxInsns, cacheable, round(times[runs/2]), round(oursCPU))
 
@@ -151,9 +155,12 @@ func BenchmarkVersusLibseccomp(b *testing.B) {
 		}
 	}
 	w.Flush()
-	b.Logf("x86_64 syscalls with zero arguments, allowed = returns SECCOMP_RET_ALLOW; compile = median wall time, compile CPU = mean CPU time of the process:\n%s", tw.String())
+	// Printed, not logged: the testing package truncates long benchmark logs.
+	fmt.Printf("x86_64 syscalls with zero arguments, allowed = returns SECCOMP_RET_ALLOW;\ncompile = median wall time, compile CPU = mean CPU time of the process:\n%s", tw.String())
 	for b.Loop() {
 	}
+	// The figures above are the result; the headline compile time stands for ns/op.
+	b.ReportMetric(float64(headline), "ns/op")
 }
 
 // cpuTime is the CPU time this process has used, which a busy machine inflates less

@@ -189,15 +189,19 @@ func build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*F
 		if refusedErrno(ret) {
 			w.add(Warning{Kind: WarnErrnoRefused, Rule: i, Message: "errnoRet 4095: libseccomp refuses it, so runc fails to start the container"})
 		}
-		for _, ap := range plans {
-			for _, n := range names {
+		// Each name's number on each architecture, -1 where it has none.
+		nrs := make([]int, len(names)*len(plans))
+		for p, ap := range plans {
+			for j, n := range names {
+				nr, ok := syscalls.Number(ap.arch, n)
+				if !ok {
+					nr = -1
+				}
+				nrs[j*len(plans)+p] = nr
 				// runc asks libseccomp for the number, which on the multiplexing
 				// architectures gives socket and IPC calls a negative pseudo-number:
 				// they never raise the bound.
-				if muxArches[ap.arch] && isMuxName(n) {
-					continue
-				}
-				if nr, ok := syscalls.Number(ap.arch, n); ok && nr > 0 && uint32(nr) > ap.maxNr {
+				if nr > 0 && uint32(nr) > ap.maxNr && !(muxArches[ap.arch] && isMuxName(n)) {
 					ap.maxNr = uint32(nr)
 				}
 			}
@@ -232,8 +236,9 @@ func build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*F
 			w.add(Warning{Kind: WarnSameArgIndex, Rule: i, Message: "two conditions test the same argument: runc then adds each condition as a rule of its own, so any one of them suffices"})
 		}
 		for j, n := range names {
-			for _, ap := range plans {
-				nr, direct := syscalls.Number(ap.arch, n)
+			for p, ap := range plans {
+				nr := nrs[j*len(plans)+p]
+				direct := nr >= 0
 				mux, call, viaMux := multiplexed(ap.arch, n)
 				if !known[j] && !viaMux {
 					continue
