@@ -135,8 +135,6 @@ func recordPtrace(ctx context.Context, argv []string, opts Options) (*Result, er
 		return nil, fmt.Errorf("starting the exec helper: %w", err)
 	}
 	syncR.Close()
-	// We reap with wait4 ourselves; release the pidfd os/exec holds.
-	defer cmd.Process.Release()
 	pid := cmd.Process.Pid
 
 	t := newTracer(opts.Args, opts.Progress)
@@ -158,6 +156,12 @@ func recordPtrace(ctx context.Context, argv []string, opts Options) (*Result, er
 	stop.close()
 	if err != nil {
 		killTree(pid)
+	}
+	// The tracer reaped the command already, so Wait reports no status; it is still
+	// needed to copy the last of the command's output to non-file writers and close
+	// the pipes.
+	cmd.Wait()
+	if err != nil {
 		return nil, err
 	}
 	res := &Result{Recording: t.recording(), Mode: ModePtrace, Duration: time.Since(start), Interrupted: stop.requested.Load()}
