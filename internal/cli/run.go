@@ -23,6 +23,7 @@ const (
 	runFlagsEnv   = "SECCOMPCTL_RUN_FLAGS"  // seccomp(2) flags
 	runNNPEnv     = "SECCOMPCTL_RUN_NNP"    // "1": set no_new_privs
 	runGodebugEnv = "SECCOMPCTL_RUN_GODEBUG"
+	runPathEnv    = "SECCOMPCTL_RUN_PATH" // the command's resolved path; argv stays as given
 )
 
 // Exit codes of the helper's own failures, as container runtimes use them.
@@ -136,10 +137,10 @@ func runRun(opts *runOptions) error {
 	if opts.noNewPrivs {
 		nnp = "1"
 	}
-	helper := exec.Command(self, append([]string{"run", "--", path}, opts.argv[1:]...)...)
+	helper := exec.Command(self, append([]string{"run", "--"}, opts.argv...)...)
 	helper.Env = append(os.Environ(),
 		runHelperEnv+"=3", runFlagsEnv+"="+strconv.FormatUint(uint64(flags), 10), runNNPEnv+"="+nnp,
-		runGodebugEnv+"="+os.Getenv("GODEBUG"),
+		runGodebugEnv+"="+os.Getenv("GODEBUG"), runPathEnv+"="+path,
 		// No asynchronous preemption signal may land on the filtered thread before
 		// execve: its handler would need rt_sigreturn, which a profile may deny.
 		"GODEBUG=asyncpreemptoff=1")

@@ -62,7 +62,7 @@ func runHelper(errOut io.Writer, fdEnv string, argv []string) int {
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case runHelperEnv, runFlagsEnv, runNNPEnv, runGodebugEnv, "GODEBUG":
+		case runHelperEnv, runFlagsEnv, runNNPEnv, runGodebugEnv, runPathEnv, "GODEBUG":
 			continue
 		}
 		env = append(env, kv)
@@ -71,7 +71,11 @@ func runHelper(errOut io.Writer, fdEnv string, argv []string) int {
 		env = append(env, "GODEBUG="+g)
 	}
 	// Everything execve needs is allocated before the filter is loaded.
-	path, err := syscall.BytePtrFromString(argv[0])
+	file := os.Getenv(runPathEnv)
+	if file == "" {
+		file = argv[0]
+	}
+	path, err := syscall.BytePtrFromString(file)
 	if err != nil {
 		return fail(exitCannotExec, "%v", err)
 	}
