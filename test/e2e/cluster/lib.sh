@@ -55,7 +55,7 @@ alive() {
 	pid=$(<"$f")
 	[[ -n $pid && -d /proc/$pid ]] || return 1
 	# A recycled pid would belong to another program.
-	[[ $(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null) == *"$E2E_STATE"* ]]
+	[[ $(tr '\0' ' ' 2>/dev/null </proc/"$pid"/cmdline) == *"$E2E_STATE"* ]]
 }
 
 # stop_pid PID [NAME]: SIGTERM, then SIGKILL after 10 s.
