@@ -70,7 +70,7 @@ const MaxErrno = 4095
 // actions mapped as the kernel maps them.
 type Action uint32
 
-// Known returns the action the kernel takes for ret: unknown action values are treated as
+// ActionOf returns the action the kernel takes for ret: unknown action values are treated as
 // SECCOMP_RET_KILL_PROCESS.
 func ActionOf(ret uint32) Action {
 	a := ret & RetActionFull
