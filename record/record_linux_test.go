@@ -526,3 +526,61 @@ os.getpgid(0)`)
 		}
 	}
 }
+
+// eBPF mode records an existing cgroup v2 (a running container) for a while.
+func TestRecordExistingCgroupAsRoot(t *testing.T) {
+	needRoot(t)
+	mount := ""
+	data, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		for i, x := range f {
+			if x == "-" && i+1 < len(f) && f[i+1] == "cgroup2" {
+				mount = f[4]
+			}
+		}
+	}
+	if mount == "" {
+		t.Skip("no cgroup v2 hierarchy mounted")
+	}
+	dir := filepath.Join(mount, fmt.Sprintf("seccompctl-existing-test-%d", os.Getpid()))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(dir)
+	fd, err := syscall.Open(dir, syscall.O_DIRECTORY|syscall.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	cmd := exec.Command("/bin/sh", "-c", "while :; do cat /etc/hostname >/dev/null; sleep 0.01; done")
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	path, err := record.CgroupPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := record.Existing(context.Background(), record.Target{Cgroup: path, Duration: 500 * time.Millisecond}, record.Options{Mode: record.ModeEBPF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != record.ModeEBPF {
+		t.Errorf("mode %s", res.Mode)
+	}
+	names := res.Recording.Names(syscalls.Native())
+	for _, want := range []string{"execve", "openat", "read", "wait4"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("%s not recorded: %v", want, names)
+		}
+	}
+	// The root cgroup is the whole machine: refused.
+	if _, err := record.Existing(context.Background(), record.Target{Cgroup: "/", Duration: time.Millisecond}, record.Options{Mode: record.ModeEBPF}); err == nil {
+		t.Error("recording the root cgroup was accepted")
+	}
+}
