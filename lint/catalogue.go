@@ -104,8 +104,9 @@ func init() {
 			ID: "SC3003", Name: "condition-never-matches", Severity: Error,
 			Summary: "An argument condition can never hold, so the rule never applies.",
 			Why: "In the OCI and Docker formats SCMP_CMP_MASKED_EQ means (arg & value) == valueTwo: value is the " +
-				"mask and valueTwo the expected result. An expected result with bits outside the mask, a mask of 0 " +
-				"with a non-zero result, or SCMP_CMP_LT 0 can never hold.",
+				"mask and valueTwo the expected result. An expected result with bits outside the mask can never hold " +
+				"as written; libseccomp (and so runc) silently drops those bits and tests (arg & value) == " +
+				"(valueTwo & value), which is a different rule from the one in the file. SCMP_CMP_LT 0 never holds.",
 			Fix:   "Swap value and valueTwo if they were written the libseccomp way round, or fix the values.",
 			check: nil, // reported by checkArgs
 		},
@@ -535,8 +536,8 @@ func (ps *pass) checkValues(path string, rule *profile.Rule, j int, a profile.Ar
 	case profile.OpMaskedEqual:
 		if a.ValueTwo&^a.Value != 0 {
 			ps.ruleAs("SC3003", func() {
-				ps.report(path, "", "(arg%d & %#x) can never equal %#x: the expected value has bits outside the mask (value is the mask, valueTwo the expected result)",
-					a.Index, a.Value, a.ValueTwo)
+				ps.report(path, "", "(arg%d & %#x) can never equal %#x: the expected value has bits outside the mask (value is the mask, valueTwo the expected result); runc drops those bits and tests (arg%d & %#x) == %#x instead",
+					a.Index, a.Value, a.ValueTwo, a.Index, a.Value, a.ValueTwo&a.Value)
 			})
 		} else if a.Value == 0 {
 			ps.ruleAs("SC3004", func() {

@@ -139,8 +139,8 @@ func (o Operator) String() string {
 // Valid reports whether o is a known operator.
 func (o Operator) Valid() bool { _, ok := opNames[o]; return ok }
 
-// Holds reports whether the 64-bit argument value v satisfies the condition. It is the
-// meaning every compiler output must agree with.
+// Holds reports whether the 64-bit argument value v satisfies the condition as runc with
+// libseccomp enforces it. It is the meaning every compiler output must agree with.
 func (a Arg) Holds(v uint64) bool {
 	switch a.Op {
 	case OpNotEqual:
@@ -156,7 +156,9 @@ func (a Arg) Holds(v uint64) bool {
 	case OpGreaterThan:
 		return v > a.Value
 	case OpMaskedEqual:
-		return v&a.Value == a.ValueTwo
+		// libseccomp, and so runc, masks the expected value too: bits of ValueTwo outside
+		// the mask are dropped rather than making the condition unsatisfiable.
+		return v&a.Value == a.ValueTwo&a.Value
 	}
 	return false
 }
