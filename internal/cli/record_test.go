@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -105,33 +104,15 @@ func TestGenerateFromFiles(t *testing.T) {
 	}
 }
 
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-)
-
-// seccompctlBinary builds the command once per test run: record's ptrace mode re-executes
+// seccompctlBinary builds the command for one test: record's ptrace mode re-executes
 // its own binary as the exec helper, which a test binary is not.
 func seccompctlBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "seccompctl-cli-test-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		buildPath = filepath.Join(dir, "seccompctl")
-		out, err := exec.Command("go", "build", "-o", buildPath, "../../cmd/seccompctl").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("%v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("building seccompctl: %v", buildErr)
+	path := filepath.Join(t.TempDir(), "seccompctl")
+	if out, err := exec.Command("go", "build", "-o", path, "../../cmd/seccompctl").CombinedOutput(); err != nil {
+		t.Fatalf("building seccompctl: %v\n%s", err, out)
 	}
-	t.Cleanup(func() {}) // the binary is shared by the tests of this run
-	return buildPath
+	return path
 }
 
 func needRoot(t *testing.T) {
