@@ -57,6 +57,8 @@ needs, proves them against the real kernel, and ships them to Kubernetes nodes.
 Exit codes: 0 success; 1 findings, a failed check or a mismatch; 2 usage error or bad input.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// As a kubectl plugin the name has two words; help and errors must show both.
+		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: app.Name},
 	}
 	root.SetIn(app.In)
 	root.SetOut(app.Out)
