@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -95,6 +96,10 @@ func New(cfg Config, opts ...Option) (*Agent, error) {
 			return nil, err
 		}
 		a.client = c
+	}
+	// The kubelet creates <root>/seccomp only when it needs it; the agent may come first.
+	if err := os.MkdirAll(cfg.SeccompDir(), 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", cfg.SeccompDir(), err)
 	}
 	st, err := OpenStore(cfg.SeccompDir(), cfg.Dir)
 	if err != nil {
