@@ -105,6 +105,15 @@ func TestRecordInstallEnforce(t *testing.T) {
 		apply(t, profileConfigMap(t, cm, map[string][]byte{key: updated}))
 		waitInstalled(t, key, updated)
 		stillRunning(t, ns, pod)
+		// A running container keeps the filter it started with ...
+		if r := kubectl(t, "", "-n", ns, "exec", pod, "--", "mkdir", deniedPath); r.Code == 0 {
+			t.Fatalf("mkdir allowed in the running pod right after the update: its filter changed under it")
+		}
+		// ... and a restarted one gets the new profile.
+		must(t, kubectl(t, "", "-n", ns, "rollout", "restart", "deployment/httpd"), "rollout restart")
+		must(t, kubectl(t, "", "-n", ns, "rollout", "status", "deployment/httpd", "--timeout=2m"), "rollout status")
+		pod = podReady(t, ns, "httpd", 2*time.Minute)
+		must(t, kubectl(t, "", "-n", ns, "exec", pod, "--", "mkdir", deniedPath), "mkdir under the updated profile")
 	})
 
 	t.Run("deletion removes the file", func(t *testing.T) {
