@@ -1,6 +1,7 @@
 // Tools module: builds the Kubernetes control plane and kubelet used by the
 // end-to-end cluster. The k8s.io/kubernetes version below is the one pin;
 // every staging module is replaced by its v0.MINOR.PATCH twin of that release.
+// Written by pin.sh.
 module github.com/seccompctl/seccompctl/test/e2e/cluster/k8s
 
 go 1.26.0
