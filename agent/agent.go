@@ -283,7 +283,7 @@ func (a *Agent) SyncOnce(ctx context.Context) error {
 	a.observe(res, len(cms), took)
 	if len(res.Created)+len(res.Updated)+len(res.Removed) > 0 {
 		a.log.Info("synced", "created", res.Created, "updated", res.Updated, "removed", res.Removed,
-			"unchanged", res.Unchanged, "rejected", len(res.Rejected), "took", took)
+			"unchanged", res.Unchanged, "rejected", len(res.Rejected), "took", took.Round(time.Millisecond).String())
 	}
 	if err := a.status.update(ctx, res, time.Now()); err != nil {
 		a.metrics.statusFailures.Inc()
