@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -57,14 +56,16 @@ func find(env, name string) (string, error) {
 	return exec.LookPath(name)
 }
 
+// moduleRoot finds the repository from the working directory (go test runs in the
+// package's directory).
 func moduleRoot() (string, bool) {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
+	dir, err := os.Getwd()
+	if err != nil {
 		return "", false
 	}
-	dir := filepath.Dir(file)
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil && !strings.Contains(dir, string(filepath.Separator)+"k8s") {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
+			strings.HasPrefix(string(b), "module github.com/seccompctl/seccompctl\n") {
 			return dir, true
 		}
 		parent := filepath.Dir(dir)
