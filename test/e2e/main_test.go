@@ -170,6 +170,14 @@ var verbs = struct {
 // interface and runs once the verb lands.
 func requireVerb(t *testing.T, verb ...string) {
 	t.Helper()
+	if !requireVerbOK(t, verb...) {
+		t.Skipf("seccompctl has no `%s` verb in this build", strings.Join(verb, " "))
+	}
+}
+
+// requireVerbOK reports whether this build of seccompctl has the verb.
+func requireVerbOK(t *testing.T, verb ...string) bool {
+	t.Helper()
 	key := strings.Join(verb, " ")
 	verbs.Lock()
 	ok, known := verbs.seen[key]
@@ -185,9 +193,7 @@ func requireVerb(t *testing.T, verb ...string) {
 		verbs.seen[key] = ok
 		verbs.Unlock()
 	}
-	if !ok {
-		t.Skipf("seccompctl has no `%s` verb in this build", key)
-	}
+	return ok
 }
 
 // eventually polls cond every half second until it holds or timeout passes,

@@ -36,6 +36,12 @@ func TestRecordedProfileEnforced(t *testing.T) {
 	if err := os.WriteFile(dir+"/httpd.json", prof, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// lint finds no error in a profile that is about to be shown to work.
+	if requireVerbOK(t, "lint") {
+		if r := seccompctl(t, "", "lint", "--runtime", "runc", dir+"/httpd.json"); r.Code != 0 {
+			t.Errorf("seccompctl lint --runtime runc on the recorded profile: %s", r)
+		}
+	}
 	ns := namespace(t, "e2e-recorded")
 	apply(t, withPodProfile(httpdDeployment(ns, "httpd"), "e2e-manual/httpd.json"))
 	pod := podReady(t, ns, "httpd", 2*time.Minute)
