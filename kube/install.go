@@ -38,6 +38,9 @@ type InstallOptions struct {
 	// namespace), CAP_AUDIT_READ and the CRI socket, so it is off unless asked for.
 	Monitor   bool
 	CRISocket string // default DefaultCRISocket; only with Monitor
+	// Runtimes the agent lints profiles for (runc, crun, containerd, cri-o); default
+	// none given, which makes the agent check every runtime it knows.
+	Runtimes []string
 }
 
 func (o *InstallOptions) setDefaults() error {
@@ -141,6 +144,9 @@ func daemonSet(o InstallOptions, labels map[string]string) *appsv1.DaemonSet {
 		"--kubelet-root=" + o.KubeletRoot,
 		"--dir=" + o.Dir,
 		"--listen=:" + strconv.Itoa(o.Port),
+	}
+	for _, r := range o.Runtimes {
+		args = append(args, "--runtime="+r)
 	}
 	caps := &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}
 	hostPathDir := corev1.HostPathDirectoryOrCreate

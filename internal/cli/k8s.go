@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -411,6 +412,7 @@ namespaces (audit records reach only the initial network namespace), CAP_AUDIT_R
 CRI socket, so it is off unless asked for.`,
 		Example: `  ` + app.Name + ` k8s install | kubectl apply -f -
   ` + app.Name + ` k8s install --image registry.example/seccompctl:v1.0.0 --monitor -o deploy/
+  ` + app.Name + ` k8s install --runtime runc   # nodes run containerd with runc
   kubectl apply -k deploy/base`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runK8sInstall(opts) },
@@ -424,11 +426,18 @@ CRI socket, so it is off unless asked for.`,
 	f.IntVar(&opts.o.Port, "port", kube.DefaultPort, "port of /healthz, /readyz and /metrics")
 	f.BoolVar(&opts.o.Monitor, "monitor", false, "also monitor seccomp violations (needs host PID and network namespaces, CAP_AUDIT_READ, the CRI socket)")
 	f.StringVar(&opts.o.CRISocket, "cri-socket", kube.DefaultCRISocket, "the node's CRI socket, with --monitor")
+	f.StringSliceVar(&opts.o.Runtimes, "runtime", nil, "the nodes' OCI runtimes, for the agent's lint (runc, crun, containerd, cri-o; default all)")
+	cmd.RegisterFlagCompletionFunc("runtime", cobra.FixedCompletions(lint.Runtimes(), cobra.ShellCompDirectiveNoFileComp))
 	f.StringVarP(&opts.outDir, "output-dir", "o", "", "write DIR/seccompctl-agent.yaml instead of stdout")
 	return cmd
 }
 
 func runK8sInstall(opts *k8sInstallOptions) error {
+	for _, r := range opts.o.Runtimes {
+		if !slices.Contains(lint.Runtimes(), r) {
+			return UsageError(fmt.Errorf("--runtime %q: want one of %v", r, lint.Runtimes()))
+		}
+	}
 	objs, err := kube.Install(opts.o)
 	if err != nil {
 		return UsageError(err)

@@ -319,3 +319,21 @@ func listKey(v any) string {
 	}
 	return ""
 }
+
+func TestK8sInstallRuntime(t *testing.T) {
+	out, errOut, code := execCLI(t, "", "k8s", "install", "--runtime", "runc")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "- --runtime=runc\n") {
+		t.Errorf("agent args lack --runtime=runc:\n%s", out)
+	}
+	out, _, _ = execCLI(t, "", "k8s", "install")
+	if strings.Contains(out, "--runtime=") {
+		t.Error("default install pins a runtime; it should lint for all")
+	}
+	_, errOut, code = execCLI(t, "", "k8s", "install", "--runtime", "runx")
+	if code != 2 || !strings.Contains(errOut, `--runtime "runx": want one of`) {
+		t.Errorf("bad runtime: exit %d, stderr %q", code, errOut)
+	}
+}

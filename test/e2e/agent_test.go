@@ -43,7 +43,7 @@ func ensureAgent(t *testing.T) {
 func installAgent(t *testing.T) error {
 	r := seccompctl(t, "", "k8s", "install", "--image", env["E2E_IMAGE_AGENT"], "--image-pull-policy", "Never",
 		"--kubelet-root", env["E2E_KUBELET_ROOT"], "--port", env["E2E_AGENT_PORT"],
-		"--monitor", "--cri-socket", env["E2E_CONTAINERD_SOCK"])
+		"--monitor", "--cri-socket", env["E2E_CONTAINERD_SOCK"], "--runtime", "runc")
 	if r.Code != 0 {
 		return fmt.Errorf("seccompctl k8s install: %s", r)
 	}
@@ -98,18 +98,11 @@ func adaptAgent(manifests string) (string, error) {
 			// On the host's network the agent's HTTP port would face every
 			// interface: keep it (and the kubelet's probes) on loopback.
 			args, _ := c["args"].([]any)
-			runtimeSet := false
 			for i, a := range args {
 				s, _ := a.(string)
 				if strings.HasPrefix(s, "--listen=:") {
 					args[i] = "--listen=127.0.0.1:" + strings.TrimPrefix(s, "--listen=:")
 				}
-				runtimeSet = runtimeSet || strings.HasPrefix(s, "--runtime")
-			}
-			// The agent lints for every runtime unless told the node's: this
-			// node runs runc, and the profiles are recorded for runc.
-			if !runtimeSet {
-				args = append(args, "--runtime=runc")
 			}
 			c["args"] = args
 			for _, probe := range []string{"livenessProbe", "readinessProbe", "startupProbe"} {
