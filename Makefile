@@ -5,7 +5,7 @@ PKGS    ?= ./...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS := -s -w -X github.com/seccompctl/seccompctl/internal/cli.Version=$(VERSION)
 
-.PHONY: all build deps test unit check-generated generate vet fmt-check bench e2e clean
+.PHONY: all build deps k8s-bins test unit check-generated generate vet fmt-check bench e2e clean
 
 all: build
 
@@ -15,8 +15,13 @@ build:
 deps:
 	./scripts/deps.sh
 
+## k8s-bins: kube-apiserver and friends built from the pinned k8s.io/kubernetes, cached in
+## test/e2e/.bin: the agent's integration tests run a real API server (slow only the first time).
+k8s-bins:
+	test/e2e/cluster/build-k8s.sh
+
 ## test: the whole suite (installs its apt dependencies first); root runs the kernel tests too.
-test: deps vet fmt-check check-generated unit
+test: deps k8s-bins vet fmt-check check-generated unit
 
 unit:
 	$(GO) test -count=1 -timeout 30m $(PKGS)

@@ -16,14 +16,6 @@ packages=(
 	gcc             # record: the realistic workload of the overhead benchmark
 	etcd-server     # agent: integration tests run a real etcd + kube-apiserver
 )
-if [ "${1:-}" = "e2e" ]; then
-	packages+=(
-		containerd                  # e2e: the node's container runtime
-		etcd-server                 # e2e: the API server's store
-		etcd-client                 # e2e: etcdctl for health checks
-		containernetworking-plugins # e2e: bridge + host-local CNI
-	)
-fi
 
 missing=()
 for p in "${packages[@]}"; do
