@@ -2,19 +2,23 @@ package diff
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/seccompctl/seccompctl/internal/goldenfile"
 	"github.com/seccompctl/seccompctl/lint"
 	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+var update = goldenfile.Update
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	goldenfile.Check(t, filepath.Join("testdata", name), got)
+}
 
 const profiles = "../lint/testdata/profiles/"
 
@@ -34,24 +38,6 @@ func parse(t *testing.T, name, src string) *profile.Profile {
 		t.Fatal(err)
 	}
 	return p
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test ./diff -update)\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
 }
 
 var x86 = Options{Arches: []syscalls.Arch{syscalls.X86_64}}

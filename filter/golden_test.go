@@ -1,16 +1,17 @@
 package filter
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/seccompctl/seccompctl/internal/goldenfile"
 
 	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+var update = goldenfile.Update
 
 // TestGolden pins the programs compiled from the reference profiles for x86_64 (with
 // its x86 and x32 sub-architectures where the profile lists them): a change in code

@@ -3,19 +3,23 @@ package generate
 import (
 	"bytes"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/seccompctl/seccompctl/internal/goldenfile"
 	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/record"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+var update = goldenfile.Update
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	goldenfile.Check(t, path, got)
+}
 
 // sample is a recording with what generation must handle: several executables, a
 // syscall aarch64 lacks (open), compat calls, argument values, an unknown number.
@@ -66,26 +70,6 @@ func TestProfileGolden(t *testing.T) {
 				t.Errorf("generated profile does not parse: %v", err)
 			}
 		})
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output:\n%s", path, got)
 	}
 }
 

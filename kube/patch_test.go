@@ -1,7 +1,6 @@
 package kube
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,25 +8,15 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/seccompctl/seccompctl/internal/goldenfile"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+var update = goldenfile.Update
 
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs (run with -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	goldenfile.Check(t, path, got)
 }
 
 var localhost = PatchOptions{Type: TypeLocalhost, LocalhostProfile: "profiles/web.json"}

@@ -3,40 +3,26 @@ package lint
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/seccompctl/seccompctl/internal/goldenfile"
 	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+var update = goldenfile.Update
+
+func goldenPath(t *testing.T, path string, got []byte) {
+	t.Helper()
+	goldenfile.Check(t, path, got)
+}
 
 // golden compares got with testdata/golden/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	goldenPath(t, filepath.Join("testdata", "golden", name), got)
-}
-
-func goldenPath(t *testing.T, path string, got []byte) {
-	t.Helper()
-	name := filepath.Base(path)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./lint -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
 }
 
 var goldenCases = []struct {

@@ -3,18 +3,19 @@ package merge
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/seccompctl/seccompctl/internal/goldenfile"
+
 	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+var update = goldenfile.Update
 
 func parse(t *testing.T, name, src string) *profile.Profile {
 	t.Helper()

@@ -3,17 +3,21 @@ package profile
 import (
 	"bytes"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/seccompctl/seccompctl/internal/goldenfile"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+var update = goldenfile.Update
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	goldenfile.Check(t, filepath.Join("testdata", "golden", name), got)
+}
 
 // inputs are every reference profile and fixture the round-trip tests cover.
 func inputs(t *testing.T) []string {
@@ -44,24 +48,6 @@ func stripSource(ps []*Profile) []*Profile {
 		out[i] = c
 	}
 	return out
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./profile -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test ./profile -update and review the diff)\ngot:\n%s", path, got)
-	}
 }
 
 // TestRoundTrip: every input loads and validates; writing it in its own format and
