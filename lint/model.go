@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -338,6 +339,9 @@ func (ps *pass) baselineCtx(arch syscalls.Arch) (*archCtx, error) {
 	b := ps.opts.Baseline
 	if b == nil {
 		b = profile.RuntimeDefault()
+	}
+	if b == nil {
+		return nil, errors.New("no runtime default profile in this build (it comes from github.com/moby/profiles, Linux only)")
 	}
 	c, err := resolveCtx(b, arch, ps.opts)
 	if err != nil {

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/seccompctl/seccompctl/diff"
@@ -62,6 +64,9 @@ func runCompare(opts *compareOptionsCLI) error {
 	var base *profile.Profile
 	if opts.baseline == "runtime-default" {
 		base = profile.RuntimeDefault()
+		if base == nil {
+			return UsageError(errors.New("the runtime default profile is only built into Linux binaries: use --baseline FILE"))
+		}
 		base.Source = &profile.Source{File: "runtime-default"}
 	} else if base, err = loadOne(opts.app, opts.baseline); err != nil {
 		return err

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package controlplane runs a real etcd and kube-apiserver for the agent's integration
 // tests: loopback only, state in one temporary directory, the API server stoppable and
 // restartable to simulate an outage.
