@@ -149,7 +149,10 @@ func runLint(opts *lintOptions) error {
 		wd, _ := os.Getwd()
 		err = lint.WriteSARIF(out, all, lint.SARIFOptions{ToolVersion: buildVersion(), BaseDir: wd})
 	default:
-		err = lint.WriteText(out, all, lint.TextOptions{Color: isTerminal(out)})
+		// A "0 errors" summary for files that did not even load would read as a pass.
+		if !bad || len(all) > 0 {
+			err = lint.WriteText(out, all, lint.TextOptions{Color: isTerminal(out)})
+		}
 	}
 	if err != nil {
 		return err
