@@ -25,6 +25,9 @@ func (a *Agent) startMonitor(ctx context.Context) error {
 		res.Close()
 		return err
 	}
+	if err := m.WatchExecs(ctx); err != nil {
+		a.log.Warn("processes that exit before their audit record is read stay unattributed", "error", err)
+	}
 	go func() {
 		defer res.Close()
 		var window time.Time

@@ -95,6 +95,8 @@ func podUID(c string) (string, bool) {
 	return uid, true
 }
 
+var errExited = errors.New("exited before its cgroup was read")
+
 // CgroupOfPID reads /proc/PID/cgroup below procRoot ("/proc" when empty).
 func CgroupOfPID(procRoot string, pid int) (CgroupInfo, error) {
 	if procRoot == "" {
@@ -102,7 +104,7 @@ func CgroupOfPID(procRoot string, pid int) (CgroupInfo, error) {
 	}
 	data, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "cgroup"))
 	if errors.Is(err, os.ErrNotExist) {
-		return CgroupInfo{}, fmt.Errorf("pid %d exited before its cgroup was read", pid)
+		return CgroupInfo{}, fmt.Errorf("pid %d %w", pid, errExited)
 	}
 	if err != nil {
 		return CgroupInfo{}, err

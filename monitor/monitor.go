@@ -51,6 +51,8 @@ type Monitor struct {
 
 	mu   sync.Mutex
 	pids map[int]pidEntry
+	// execs holds cgroups read at exec time, once WatchExecs runs.
+	execs *execCache
 }
 
 type pidEntry struct {
@@ -130,7 +132,8 @@ func (m *Monitor) Attribute(ctx context.Context, r audit.SeccompRecord) Violatio
 }
 
 // cgroup reads the process's cgroup, remembering it briefly: a process that logs one
-// syscall usually logs many.
+// syscall usually logs many. When the process is gone, the cgroup it had at its last
+// exec answers, if WatchExecs saw it.
 func (m *Monitor) cgroup(pid int) (CgroupInfo, error) {
 	now := time.Now()
 	m.mu.Lock()
@@ -140,6 +143,14 @@ func (m *Monitor) cgroup(pid int) (CgroupInfo, error) {
 		return e.info, e.err
 	}
 	info, err := CgroupOfPID(m.ProcRoot, pid)
+	m.mu.Lock()
+	execs := m.execs
+	m.mu.Unlock()
+	if errors.Is(err, errExited) && execs != nil {
+		if i, ok := execs.get(pid, now); ok {
+			info, err = i, nil
+		}
+	}
 	m.mu.Lock()
 	if len(m.pids) > 8192 {
 		for p, e := range m.pids {

@@ -119,6 +119,11 @@ func runMonitor(opts *monitorOptions) error {
 			fmt.Fprintf(opts.app.ErrOut, "%s: no CRI socket at %s: violations are attributed to container IDs only\n", opts.app.Name, opts.criSocket)
 		}
 	}
+	if opts.input == "" {
+		if err := m.WatchExecs(ctx); err != nil {
+			fmt.Fprintf(opts.app.ErrOut, "%s: %v: processes that exit before their record is read stay unattributed\n", opts.app.Name, err)
+		}
+	}
 	if opts.listen != "" {
 		reg := prometheus.NewRegistry()
 		if err := m.Register(reg); err != nil {
