@@ -3,7 +3,6 @@ package monitor
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -18,17 +17,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/seccompctl/seccompctl/audit"
+	"github.com/seccompctl/seccompctl/internal/procevents"
 )
 
-// procEvent builds a connector datagram as the kernel sends it.
-func procEvent(what uint32, ids ...uint32) []byte {
-	b := make([]byte, unix.NLMSG_HDRLEN+cnMsgLen+16+4*len(ids))
-	ne := binary.NativeEndian
-	ne.PutUint32(b[unix.NLMSG_HDRLEN+cnMsgLen:], what)
-	for i, id := range ids {
-		ne.PutUint32(b[unix.NLMSG_HDRLEN+cnMsgLen+16+4*i:], id)
-	}
-	return b
+func execEvent(tgid int) procevents.Event {
+	return procevents.Event{Kind: procevents.Exec, Pid: tgid, Tgid: tgid}
 }
 
 // TestExecEventsPIDReuse checks that the entry of a pid does not survive a new process
@@ -51,27 +44,27 @@ func TestExecEventsPIDReuse(t *testing.T) {
 	}
 
 	setCgroup("/kubepods/besteffort/" + idA)
-	m.handleProcEvent(c, procEvent(procEventExec, 42, 42))
+	m.handleProcEvent(c, execEvent(42))
 	if got := lookup(); got != idA {
 		t.Fatalf("after exec in container A: %q", got)
 	}
 	setCgroup("/kubepods/besteffort/" + idB)
-	m.handleProcEvent(c, procEvent(procEventExec, 42, 42))
+	m.handleProcEvent(c, execEvent(42))
 	if got := lookup(); got != idB {
 		t.Errorf("after exec in container B: %q, want B", got)
 	}
 	setCgroup("/user.slice/session-1.scope")
-	m.handleProcEvent(c, procEvent(procEventExec, 42, 42))
+	m.handleProcEvent(c, execEvent(42))
 	if got := lookup(); got != "" {
 		t.Errorf("after exec on the host: %q, want none", got)
 	}
 	setCgroup("/kubepods/besteffort/" + idA)
-	m.handleProcEvent(c, procEvent(procEventExec, 42, 42))
-	m.handleProcEvent(c, procEvent(procEventFork, 1, 1, 42, 42))
+	m.handleProcEvent(c, execEvent(42))
+	m.handleProcEvent(c, procevents.Event{Kind: procevents.Fork, ParentTgid: 1, Pid: 42, Tgid: 42})
 	if got := lookup(); got != "" {
 		t.Errorf("after a fork of a new pid 42: %q, want none", got)
 	}
-	m.handleProcEvent(c, procEvent(procEventExec, 43, 43)) // no /proc/43: gone already
+	m.handleProcEvent(c, execEvent(43)) // no /proc/43: gone already
 	if _, ok := c.get(43, time.Now()); ok {
 		t.Error("entry for a pid whose cgroup could not be read")
 	}
