@@ -2,7 +2,6 @@ package ociruntime
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/seccompctl/seccompctl/ociruntime/internal/bundle"
 	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
@@ -212,43 +212,20 @@ func busyboxRootfs(rootfs, argv0 string) error {
 
 // writeBundleConfig writes config.json: the container `runc spec` describes, as root
 // with caps, running opts.Args, with the resolved seccomp profile.
-func writeBundleConfig(bundle, rootfs string, opts ContainerOptions, caps []string, seccomp any) error {
+func writeBundleConfig(dir, rootfs string, opts ContainerOptions, caps []string, seccomp any) error {
 	args := opts.Args
 	if !strings.HasPrefix(args[0], "/") {
 		args = append([]string{"/bin/" + args[0]}, args[1:]...)
 	}
-	cfg := map[string]any{
-		"ociVersion": "1.0.2-dev",
-		"process": map[string]any{
-			"terminal":        false,
-			"user":            map[string]any{"uid": 0, "gid": 0},
-			"args":            args,
-			"env":             []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-			"cwd":             "/",
-			"capabilities":    map[string]any{"bounding": caps, "effective": caps, "permitted": caps},
-			"rlimits":         []map[string]any{{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}},
-			"noNewPrivileges": opts.NoNewPrivs,
-		},
-		"root":     map[string]any{"path": rootfs, "readonly": true},
-		"hostname": "seccompctl-test",
-		"mounts": []map[string]any{
-			{"destination": "/proc", "type": "proc", "source": "proc"},
-			{"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
-			{"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
-			{"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
-			{"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": []string{"nosuid", "noexec", "nodev", "ro"}},
-		},
-		"linux": map[string]any{
-			"resources":     map[string]any{"devices": []map[string]any{{"allow": false, "access": "rwm"}}},
-			"namespaces":    []map[string]string{{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}},
-			"maskedPaths":   []string{"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/sched_debug", "/sys/firmware"},
-			"readonlyPaths": []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
-			"seccomp":       seccomp,
-		},
+	process := map[string]any{
+		"terminal":        false,
+		"user":            map[string]any{"uid": 0, "gid": 0},
+		"args":            args,
+		"env":             []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		"cwd":             "/",
+		"capabilities":    map[string]any{"bounding": caps, "effective": caps, "permitted": caps},
+		"rlimits":         []map[string]any{{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}},
+		"noNewPrivileges": opts.NoNewPrivs,
 	}
-	data, err := json.MarshalIndent(cfg, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o644)
+	return bundle.WriteConfig(dir, rootfs, "seccompctl-test", process, seccomp)
 }

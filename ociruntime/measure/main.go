@@ -33,6 +33,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/seccompctl/seccompctl/ociruntime/internal/bundle"
 )
 
 type options struct {
@@ -210,7 +212,7 @@ type syscallRule struct {
 
 // writeConfig writes the bundle's config.json: the same container `runc spec` describes,
 // with the variant's user and no_new_privs, Kubernetes' default capabilities, and seccomp.
-func writeConfig(bundle string, v variant, seccomp json.RawMessage) error {
+func writeConfig(dir string, v variant, seccomp json.RawMessage) error {
 	caps := []string{"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
 		"CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
 		"CAP_KILL", "CAP_AUDIT_WRITE"}
@@ -222,41 +224,17 @@ func writeConfig(bundle string, v variant, seccomp json.RawMessage) error {
 	if v.uid != 0 {
 		capSet = map[string]any{"bounding": caps}
 	}
-	cfg := map[string]any{
-		"ociVersion": "1.0.2-dev",
-		"process": map[string]any{
-			"terminal":        false,
-			"user":            user,
-			"args":            []string{"/bin/true"},
-			"env":             []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-			"cwd":             "/",
-			"capabilities":    capSet,
-			"rlimits":         []map[string]any{{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}},
-			"noNewPrivileges": v.noNewPrivs,
-		},
-		"root":     map[string]any{"path": "rootfs", "readonly": true},
-		"hostname": "measure",
-		"mounts": []map[string]any{
-			{"destination": "/proc", "type": "proc", "source": "proc"},
-			{"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
-			{"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
-			{"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
-			{"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": []string{"nosuid", "noexec", "nodev"}},
-			{"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": []string{"nosuid", "noexec", "nodev", "ro"}},
-		},
-		"linux": map[string]any{
-			"resources":     map[string]any{"devices": []map[string]any{{"allow": false, "access": "rwm"}}},
-			"namespaces":    []map[string]string{{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}},
-			"maskedPaths":   []string{"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/sched_debug", "/sys/firmware"},
-			"readonlyPaths": []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
-			"seccomp":       seccomp,
-		},
+	process := map[string]any{
+		"terminal":        false,
+		"user":            user,
+		"args":            []string{"/bin/true"},
+		"env":             []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		"cwd":             "/",
+		"capabilities":    capSet,
+		"rlimits":         []map[string]any{{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}},
+		"noNewPrivileges": v.noNewPrivs,
 	}
-	data, err := json.MarshalIndent(cfg, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o644)
+	return bundle.WriteConfig(dir, "rootfs", "measure", process, seccomp)
 }
 
 // allowAll is the profile used while tracing: a filter is installed exactly as with a
