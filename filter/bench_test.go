@@ -13,6 +13,7 @@ import (
 
 	"github.com/seccompctl/seccompctl/bpf"
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/semantics"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -131,7 +132,7 @@ func BenchmarkVersusLibseccomp(b *testing.B) {
 		allowed, avg, maxInsns, cacheable := measure(b, f.Program)
 		fmt.Fprintf(w, "%s\tseccompctl\t%d\t%d\t%.1f\t%d\t%d\t%s\t%s\t\n", c.name, len(f.Program), allowed, avg, maxInsns, cacheable, round(times[runs/2]), round(oursCPU))
 
-		def, _ := retFor(f.Profile.DefaultAction, f.Profile.DefaultErrnoRet, f.Profile.DefaultErrno, "")
+		def, _ := semantics.Ret(f.Profile.DefaultAction, f.Profile.DefaultErrnoRet, f.Profile.DefaultErrno, "")
 		var jobs []pyJob
 		for _, opt := range []int{1, 2} {
 			j := pyJob{ID: opt, Def: def, Opt: opt, Rules: runcRules(f.Profile), Repeat: 20}

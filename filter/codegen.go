@@ -8,6 +8,7 @@ import (
 
 	"github.com/seccompctl/seccompctl/bpf"
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/semantics"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -50,13 +51,13 @@ const (
 func (f *Filter) generate() (bpf.Program, error) {
 	b := bpf.NewBuilder()
 	b.LoadAbs(bpf.OffsetArch)
-	starts := make([]bpf.Label, len(f.groups))
-	for gi, g := range f.groups {
+	starts := make([]bpf.Label, len(f.m.Groups))
+	for gi, g := range f.m.Groups {
 		starts[gi] = b.NewLabel()
-		b.JumpTo(bpf.JmpJEQ, g.audit, starts[gi], 0)
+		b.JumpTo(bpf.JmpJEQ, g.Audit, starts[gi], 0)
 	}
-	b.Ret(badArchRet)
-	for gi, g := range f.groups {
+	b.Ret(semantics.RetBadArch)
+	for gi, g := range f.m.Groups {
 		b.Bind(starts[gi])
 		gen := &groupGen{b: b, g: g, bigEndian: f.BigEndian, blocks: map[*entry]bpf.Label{}, retLabels: map[uint32]bpf.Label{}}
 		gen.emit()
@@ -65,8 +66,8 @@ func (f *Filter) generate() (bpf.Program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compiling the profile: %w", err)
 	}
-	f.starts = make([]int, len(f.groups))
-	for gi := range f.groups {
+	f.starts = make([]int, len(f.m.Groups))
+	for gi := range f.m.Groups {
 		f.starts[gi], _ = b.PositionOf(starts[gi])
 	}
 	return prog, nil
@@ -96,8 +97,8 @@ func (gg *groupGen) label() bpf.Label { return gg.b.NewLabel() }
 
 // target is where a leaf of the search jumps: a return or an argument block.
 func (gg *groupGen) target(r *run) bpf.Label {
-	if r.out.constant() {
-		return gg.retLabel(r.out.ret)
+	if r.out.Constant() {
+		return gg.retLabel(r.out.Ret)
 	}
 	label, ok := gg.blocks[r.key.args]
 	if !ok {
@@ -109,7 +110,7 @@ func (gg *groupGen) target(r *run) bpf.Label {
 }
 
 func (gg *groupGen) emit() {
-	runs := gg.g.runs()
+	runs := groupRuns(gg.g)
 	tree := splitTree(runs)
 	if tree.leaf() {
 		gg.b.GotoLabel(gg.target(&runs[0]))
@@ -149,15 +150,15 @@ func (gg *groupGen) emitNode(n *node, runs []run) {
 
 // runs cuts the 32-bit number space where the outcome can change and merges
 // neighbours with the same code.
-func (g *group) runs() []run {
+func groupRuns(g *group) []run {
 	points := []uint64{0, 1, x32Bit, 0x80000000, 0xc0000000, 0xffffffff}
-	for _, m := range g.members {
-		for nr := range m.entries {
+	for _, m := range g.Members {
+		for nr := range m.Entries {
 			points = append(points, uint64(nr), uint64(nr)+1)
 		}
 	}
-	for _, m := range g.members {
-		points = append(points, uint64(m.maxNr)+1)
+	for _, m := range g.Members {
+		points = append(points, uint64(m.MaxNr)+1)
 	}
 	slices.Sort(points)
 	points = slices.Compact(points)
@@ -165,32 +166,33 @@ func (g *group) runs() []run {
 		points = points[:len(points)-1]
 	}
 	canon := map[string]*entry{}
+	codes := map[*entry]string{}
 	var out []run
 	for i, p := range points {
 		end := uint64(0xffffffff)
 		if i+1 < len(points) {
 			end = points[i+1] - 1
 		}
-		o := g.outcome(uint32(p))
-		key := g.key(o, canon)
+		o := g.Outcome(uint32(p))
+		key := codeKeyOf(o, canon, codes)
 		if n := len(out); n > 0 && out[n-1].key == key {
 			out[n-1].hi = uint32(end)
 			continue
 		}
 		out = append(out, run{lo: uint32(p), hi: uint32(end), out: o, key: key})
 	}
-	for _, m := range g.members {
+	for _, m := range g.Members {
 		w := func(o outcome) int64 {
 			switch {
-			case m.arch == syscalls.X32:
+			case m.Arch == syscalls.X32:
 				return weightX32
-			case !o.constant() || o.ret == bpf.RetAllow || o.ret == bpf.RetLog:
+			case !o.Constant() || o.Ret == bpf.RetAllow || o.Ret == bpf.RetLog:
 				return weightAllowed
 			}
 			return weightDenied
 		}
 		i := 0
-		for _, nr := range tableNumbers(m.arch) { // ascending, as the runs
+		for _, nr := range tableNumbers(m.Arch) { // ascending, as the runs
 			for i < len(out) && out[i].hi < nr {
 				i++
 			}
@@ -278,29 +280,31 @@ func weights(runs []run) []int64 {
 
 // key identifies the code of an outcome; canon maps the text of an argument block to
 // the first entry that needs it, so that syscalls with the same rules share it.
-func (g *group) key(o outcome, canon map[string]*entry) codeKey {
-	if o.constant() {
-		return codeKey{ret: o.ret}
+func codeKeyOf(o outcome, canon map[string]*entry, codes map[*entry]string) codeKey {
+	if o.Constant() {
+		return codeKey{ret: o.Ret}
 	}
-	if o.e.code == "" {
+	code, ok := codes[o.Entry]
+	if !ok {
 		var b strings.Builder
-		if o.e.arch.Is64() {
+		if o.Entry.Arch.Is64() {
 			b.WriteString("64")
 		} else {
 			b.WriteString("32")
 		}
-		for _, r := range o.e.rules {
-			fmt.Fprintf(&b, "|%08x", r.ret)
-			for _, c := range r.conds {
-				fmt.Fprintf(&b, ":%d%d.%x.%x", c.arg, c.op, c.val, c.mask)
+		for _, r := range o.Entry.Rules {
+			fmt.Fprintf(&b, "|%08x", r.Ret)
+			for _, c := range r.Conds {
+				fmt.Fprintf(&b, ":%d%d.%x.%x", c.Arg, c.Op, c.Val, c.Mask)
 			}
 		}
-		o.e.code = b.String()
+		code = b.String()
+		codes[o.Entry] = code
 	}
-	e, ok := canon[o.e.code]
+	e, ok := canon[code]
 	if !ok {
-		e = o.e
-		canon[o.e.code] = e
+		e = o.Entry
+		canon[code] = e
 	}
 	return codeKey{args: e}
 }
@@ -310,27 +314,27 @@ func (g *group) key(o outcome, canon map[string]*entry) codeKey {
 // action that each test one argument for equality share one test of its high word and
 // become a list of jeq.
 func (gg *groupGen) emitArgs(e *entry) {
-	is64 := e.arch.Is64()
-	rules := e.rules
+	is64 := e.Arch.Is64()
+	rules := e.Rules
 	for i := 0; i < len(rules); {
 		j := i + 1
 		if hi, ok := eqSetKey(rules[i], is64); ok {
-			for j < len(rules) && rules[j].ret == rules[i].ret {
-				if h, ok := eqSetKey(rules[j], is64); !ok || h != hi || rules[j].conds[0].arg != rules[i].conds[0].arg {
+			for j < len(rules) && rules[j].Ret == rules[i].Ret {
+				if h, ok := eqSetKey(rules[j], is64); !ok || h != hi || rules[j].Conds[0].Arg != rules[i].Conds[0].Arg {
 					break
 				}
 				j++
 			}
 		}
-		fail := gg.retLabel(gg.g.defRet)
+		fail := gg.retLabel(gg.g.DefRet)
 		if j < len(rules) {
 			fail = gg.label()
 		}
-		pass := gg.retLabel(rules[i].ret)
+		pass := gg.retLabel(rules[i].Ret)
 		if j-i > 1 {
 			gg.emitEqSet(rules[i:j], is64, pass, fail)
 		} else {
-			gg.emitConds(rules[i].conds, is64, pass, fail)
+			gg.emitConds(rules[i].Conds, is64, pass, fail)
 		}
 		if j < len(rules) {
 			gg.b.Bind(fail)
@@ -341,23 +345,23 @@ func (gg *groupGen) emitArgs(e *entry) {
 
 // eqSetKey reports whether r is a single equality test and returns the high word it
 // expects.
-func eqSetKey(r condRule, is64 bool) (uint32, bool) {
-	if len(r.conds) != 1 || r.conds[0].op != profile.OpEqualTo {
+func eqSetKey(r semantics.CondRule, is64 bool) (uint32, bool) {
+	if len(r.Conds) != 1 || r.Conds[0].Op != profile.OpEqualTo {
 		return 0, false
 	}
 	if !is64 {
 		return 0, true
 	}
-	return uint32(r.conds[0].val >> 32), true
+	return uint32(r.Conds[0].Val >> 32), true
 }
 
-func (gg *groupGen) emitEqSet(rules []condRule, is64 bool, pass, fail bpf.Label) {
-	arg := rules[0].conds[0].arg
+func (gg *groupGen) emitEqSet(rules []semantics.CondRule, is64 bool, pass, fail bpf.Label) {
+	arg := rules[0].Conds[0].Arg
 	lo, hi := bpf.ArgOffsets(arg, gg.bigEndian)
 	if is64 {
 		next := gg.label()
 		gg.b.LoadAbs(hi)
-		gg.b.JumpTo(bpf.JmpJEQ, uint32(rules[0].conds[0].val>>32), next, fail)
+		gg.b.JumpTo(bpf.JmpJEQ, uint32(rules[0].Conds[0].Val>>32), next, fail)
 		gg.b.Bind(next)
 	}
 	gg.b.LoadAbs(lo)
@@ -366,7 +370,7 @@ func (gg *groupGen) emitEqSet(rules []condRule, is64 bool, pass, fail bpf.Label)
 		if i == len(rules)-1 {
 			f = fail
 		}
-		gg.b.JumpTo(bpf.JmpJEQ, uint32(r.conds[0].val), pass, f)
+		gg.b.JumpTo(bpf.JmpJEQ, uint32(r.Conds[0].Val), pass, f)
 	}
 }
 
@@ -418,9 +422,9 @@ func trivial(c cond, is64 bool) truth {
 		top = 0xffffffff
 	}
 	switch {
-	case c.op == profile.OpGreaterEqual && c.val == 0, c.op == profile.OpLessEqual && c.val == top:
+	case c.Op == profile.OpGreaterEqual && c.Val == 0, c.Op == profile.OpLessEqual && c.Val == top:
 		return alwaysTrue
-	case c.op == profile.OpLessThan && c.val == 0, c.op == profile.OpGreaterThan && c.val == top:
+	case c.Op == profile.OpLessThan && c.Val == 0, c.Op == profile.OpGreaterThan && c.Val == top:
 		return alwaysFalse
 	}
 	return depends
@@ -445,27 +449,27 @@ func (gg *groupGen) compare(op profile.Operator, k uint32, pass, fail bpf.Label)
 }
 
 func (gg *groupGen) emitCond32(c cond, pass, fail bpf.Label) {
-	lo, _ := bpf.ArgOffsets(c.arg, gg.bigEndian)
+	lo, _ := bpf.ArgOffsets(c.Arg, gg.bigEndian)
 	gg.b.LoadAbs(lo)
-	if c.op == profile.OpMaskedEqual {
-		if c.mask != 0xffffffff {
-			gg.b.Add(bpf.Instruction{Op: bpf.ClassALU | bpf.AluAND | bpf.SrcK, K: uint32(c.mask)})
+	if c.Op == profile.OpMaskedEqual {
+		if c.Mask != 0xffffffff {
+			gg.b.Add(bpf.Instruction{Op: bpf.ClassALU | bpf.AluAND | bpf.SrcK, K: uint32(c.Mask)})
 		}
-		gg.b.JumpTo(bpf.JmpJEQ, uint32(c.val), pass, fail)
+		gg.b.JumpTo(bpf.JmpJEQ, uint32(c.Val), pass, fail)
 		return
 	}
-	gg.compare(c.op, uint32(c.val), pass, fail)
+	gg.compare(c.Op, uint32(c.Val), pass, fail)
 }
 
 // emitCond64 compares a 64-bit argument: the high word first, then, only when the high
 // words are equal, the low word; ordered comparisons are lexicographic on (high, low).
 func (gg *groupGen) emitCond64(c cond, pass, fail bpf.Label) {
-	loOff, hiOff := bpf.ArgOffsets(c.arg, gg.bigEndian)
-	vh, vl := uint32(c.val>>32), uint32(c.val)
+	loOff, hiOff := bpf.ArgOffsets(c.Arg, gg.bigEndian)
+	vh, vl := uint32(c.Val>>32), uint32(c.Val)
 	b := gg.b
-	switch c.op {
+	switch c.Op {
 	case profile.OpMaskedEqual:
-		mh, ml := uint32(c.mask>>32), uint32(c.mask)
+		mh, ml := uint32(c.Mask>>32), uint32(c.Mask)
 		if mh != 0 {
 			next := pass
 			if ml != 0 {
@@ -489,18 +493,18 @@ func (gg *groupGen) emitCond64(c cond, pass, fail bpf.Label) {
 	case profile.OpEqualTo, profile.OpNotEqual:
 		lo := gg.label()
 		b.LoadAbs(hiOff)
-		if c.op == profile.OpEqualTo {
+		if c.Op == profile.OpEqualTo {
 			b.JumpTo(bpf.JmpJEQ, vh, lo, fail)
 		} else {
 			b.JumpTo(bpf.JmpJEQ, vh, lo, pass)
 		}
 		b.Bind(lo)
 		b.LoadAbs(loOff)
-		gg.compare(c.op, vl, pass, fail)
+		gg.compare(c.Op, vl, pass, fail)
 	default:
 		// above: the high word alone decides that the argument is greater.
 		above, below := pass, fail
-		if c.op == profile.OpLessThan || c.op == profile.OpLessEqual {
+		if c.Op == profile.OpLessThan || c.Op == profile.OpLessEqual {
 			above, below = fail, pass
 		}
 		lo := gg.label()
@@ -518,6 +522,6 @@ func (gg *groupGen) emitCond64(c cond, pass, fail bpf.Label) {
 		}
 		b.Bind(lo)
 		b.LoadAbs(loOff)
-		gg.compare(c.op, vl, pass, fail)
+		gg.compare(c.Op, vl, pass, fail)
 	}
 }

@@ -16,7 +16,7 @@ func (f *Filter) Disassemble() string {
 		var g *group
 		for gi, start := range f.starts {
 			if pc >= start {
-				g = f.groups[gi]
+				g = f.m.Groups[gi]
 			}
 		}
 		return g
@@ -41,7 +41,7 @@ func (f *Filter) Disassemble() string {
 			if g == nil {
 				return ""
 			}
-			name := g.syscallName(ins.K)
+			name := syscallName(g, ins.K)
 			if name == "" {
 				return ""
 			}
@@ -62,11 +62,11 @@ func (f *Filter) Disassemble() string {
 	return b.String()
 }
 
-func (g *group) syscallName(nr uint32) string {
-	for _, m := range g.members {
-		if name, ok := syscalls.Name(m.arch, int(nr)); ok {
-			if len(g.members) > 1 {
-				return m.arch.Name() + " " + name
+func syscallName(g *group, nr uint32) string {
+	for _, m := range g.Members {
+		if name, ok := syscalls.Name(m.Arch, int(nr)); ok {
+			if len(g.Members) > 1 {
+				return m.Arch.Name() + " " + name
 			}
 			return name
 		}

@@ -34,20 +34,7 @@ func (f *Filter) Order() binary.ByteOrder {
 // Decide evaluates the profile's meaning, without the program, for seccomp_data d: the
 // reference the program is tested against.
 func (f *Filter) Decide(d *bpf.Data) (ret uint32, reason Reason, ref *RuleRef) {
-	for _, g := range f.groups {
-		if g.audit != d.Arch {
-			continue
-		}
-		o := g.outcome(uint32(d.Nr))
-		if o.e == nil {
-			return o.ret, o.reason, nil
-		}
-		if r, rr, ok := o.e.decide(&d.Args, o.e.arch.Is64()); ok {
-			return r, ReasonRule, &rr
-		}
-		return g.defRet, ReasonDefault, nil
-	}
-	return badArchRet, ReasonBadArch, nil
+	return f.m.Decide(d.Arch, d.Nr, &d.Args)
 }
 
 // Explain runs the program over a call of syscall nr on arch with the given
@@ -67,11 +54,4 @@ func (f *Filter) Explain(arch syscalls.Arch, nr int, args [6]uint64) (Decision, 
 	return Decision{Ret: ret, Action: bpf.RetString(ret), Reason: reason, Rule: ref, Executed: executed}, nil
 }
 
-func (f *Filter) group(audit uint32) *group {
-	for _, g := range f.groups {
-		if g.audit == audit {
-			return g
-		}
-	}
-	return nil
-}
+func (f *Filter) group(audit uint32) *group { return f.m.Group(audit) }

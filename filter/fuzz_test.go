@@ -36,9 +36,9 @@ func checkAgainstReference(t *testing.T, seed1, seed2 uint64, inputs int) int {
 				mustJSON(f.Profile), bpf.Disassemble(f.Program, f.BigEndian, nil))
 		}
 		if g := f.group(d.Arch); g != nil {
-			o := g.outcome(uint32(d.Nr))
+			o := g.Outcome(uint32(d.Nr))
 			cacheable := f.Program.ConstAllow(d.Nr, d.Arch)
-			if o.constant() && o.ret == bpf.RetAllow && !cacheable {
+			if o.Constant() && o.Ret == bpf.RetAllow && !cacheable {
 				t.Fatalf("seed %d,%d: arch %#x nr %#x is always allowed but not cacheable", seed1, seed2, d.Arch, uint32(d.Nr))
 			}
 			if cacheable && got != bpf.RetAllow {

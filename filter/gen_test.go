@@ -6,6 +6,7 @@ import (
 
 	"github.com/seccompctl/seccompctl/bpf"
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/semantics"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -186,7 +187,7 @@ func interestingInputs(rng *rand.Rand, p *profile.Profile, arches []syscalls.Arc
 			name := names[rng.IntN(len(names))]
 			if x, ok := syscalls.Number(a, name); ok {
 				nr = uint32(x)
-			} else if mux, _, ok := multiplexed(a, name); ok {
+			} else if mux, _, ok := semantics.Multiplexed(a, name); ok {
 				nr = mux
 			} else {
 				nr = uint32(rng.IntN(600))

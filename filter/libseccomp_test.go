@@ -18,6 +18,7 @@ import (
 
 	"github.com/seccompctl/seccompctl/bpf"
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/semantics"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -152,7 +153,7 @@ func usable(a syscalls.Arch, name string) bool {
 		return false
 	}
 	ours, ok := syscalls.Number(a, name)
-	if mux, _, isMux := multiplexed(a, name); isMux && theirs == int(mux) {
+	if mux, _, isMux := semantics.Multiplexed(a, name); isMux && theirs == int(mux) {
 		return true
 	}
 	if !ok {
@@ -194,14 +195,14 @@ func keepUsable(r *profile.Profile, arches []syscalls.Arch) (*profile.Profile, i
 // does not know, and with conditions on a repeated argument split into rules of their
 // own.
 func runcRules(r *profile.Profile) []any {
-	def, _ := retFor(r.DefaultAction, r.DefaultErrnoRet, r.DefaultErrno, "")
+	def, _ := semantics.Ret(r.DefaultAction, r.DefaultErrnoRet, r.DefaultErrno, "")
 	var rules []any
 	for _, rule := range r.Syscalls {
-		ret, _ := retFor(rule.Action, rule.ErrnoRet, rule.Errno, "")
+		ret, _ := semantics.Ret(rule.Action, rule.ErrnoRet, rule.Errno, "")
 		if ret == def {
 			continue
 		}
-		variants, _ := splitArgs(rule.Args)
+		variants, _ := semantics.SplitArgs(rule.Args)
 		for _, n := range rule.AllNames() {
 			if !libKnows[n] {
 				continue
@@ -240,7 +241,7 @@ func runcStub(t testing.TB, r *profile.Profile, arches []syscalls.Arch) bpf.Prog
 		for _, rule := range r.Syscalls {
 			for _, n := range rule.AllNames() {
 				nr, ok := libNames[a][n]
-				if ok && nr > 0 && uint32(nr) > highest[a] && !(muxArches[a] && isMuxName(n)) {
+				if ok && nr > 0 && uint32(nr) > highest[a] && !(semantics.Multiplexes(a) && semantics.IsMuxName(n)) {
 					highest[a] = uint32(nr)
 				}
 			}
@@ -321,7 +322,7 @@ func differential(t *testing.T, cases []diffCase) diffTally {
 	t.Helper()
 	var jobs []pyJob
 	for i, c := range cases {
-		def, _ := retFor(c.p.DefaultAction, c.p.DefaultErrnoRet, c.p.DefaultErrno, "")
+		def, _ := semantics.Ret(c.p.DefaultAction, c.p.DefaultErrnoRet, c.p.DefaultErrno, "")
 		j := pyJob{ID: i, Def: def, Opt: c.opt, Rules: runcRules(c.p)}
 		for _, a := range c.f.Arches {
 			j.Arches = append(j.Arches, scmpName(a))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/seccompctl/seccompctl/bpf"
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/semantics"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -55,13 +56,13 @@ func newRef(p *profile.Profile, arches []syscalls.Arch) *ref {
 	if r, ok := refCache.Load(key); ok {
 		return r.(*ref)
 	}
-	def, err := retFor(p.DefaultAction, p.DefaultErrnoRet, p.DefaultErrno, "")
+	def, err := semantics.Ret(p.DefaultAction, p.DefaultErrnoRet, p.DefaultErrno, "")
 	if err != nil {
 		panic(err)
 	}
 	r := &ref{p: p, arches: arches, def: def}
 	for _, rule := range p.Syscalls {
-		rret, err := retFor(rule.Action, rule.ErrnoRet, rule.Errno, "")
+		rret, err := semantics.Ret(rule.Action, rule.ErrnoRet, rule.Errno, "")
 		if err != nil {
 			panic(err)
 		}
@@ -82,7 +83,7 @@ func newRef(p *profile.Profile, arches []syscalls.Arch) *ref {
 				if x, ok := syscalls.Number(a, name); ok {
 					n.nr, n.direct = uint32(x), true
 				}
-				n.mux, n.call, n.multiplex = multiplexed(a, name)
+				n.mux, n.call, n.multiplex = semantics.Multiplexed(a, name)
 				rr.names = append(rr.names, n)
 			}
 		}
@@ -231,7 +232,7 @@ func refENOSYS(p *profile.Profile, members []syscalls.Arch, nr uint32) bool {
 		}
 		for _, r := range p.Syscalls {
 			for _, name := range r.AllNames() {
-				if _, _, mux := multiplexed(a, name); mux || (muxArches[a] && isMuxName(name)) {
+				if _, _, mux := semantics.Multiplexed(a, name); mux || (semantics.Multiplexes(a) && semantics.IsMuxName(name)) {
 					continue
 				}
 				if n, ok := syscalls.Number(a, name); ok && n > 0 && uint32(n) > highest[a] {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/seccompctl/seccompctl/bpf"
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/semantics"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -129,11 +130,11 @@ func TestSemantics(t *testing.T) {
 			arches: []syscalls.Arch{x86_64, x32, x86},
 			calls: []call{
 				{arch: x86_64, nr: 435, want: eperm, reason: ReasonDefault}, // clone3: dropped (= default) but counts
-				{arch: x86_64, nr: 436, want: retENOSYS, reason: ReasonENOSYS},
-				{arch: x86_64, nr: 0x3fffffff, want: retENOSYS, reason: ReasonENOSYS},
+				{arch: x86_64, nr: 436, want: semantics.RetENOSYS, reason: ReasonENOSYS},
+				{arch: x86_64, nr: 0x3fffffff, want: semantics.RetENOSYS, reason: ReasonENOSYS},
 				{arch: x32, nr: 435 | x32Bit, want: eperm, reason: ReasonDefault},
-				{arch: x32, nr: 548 | x32Bit, want: retENOSYS, reason: ReasonENOSYS},
-				{arch: x86_64, nr: -1, want: retENOSYS, reason: ReasonENOSYS},
+				{arch: x32, nr: 548 | x32Bit, want: semantics.RetENOSYS, reason: ReasonENOSYS},
+				{arch: x86_64, nr: -1, want: semantics.RetENOSYS, reason: ReasonENOSYS},
 				// x86 is not listed: no stub, the default action.
 				{arch: x86, nr: 1000, want: eperm, reason: ReasonDefault},
 			},
@@ -150,7 +151,7 @@ func TestSemantics(t *testing.T) {
 				"syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}`,
 			arches: []syscalls.Arch{syscalls.S390X},
 			calls: []call{
-				{arch: syscalls.S390X, nr: 0, want: retENOSYS, reason: ReasonENOSYS},
+				{arch: syscalls.S390X, nr: 0, want: semantics.RetENOSYS, reason: ReasonENOSYS},
 				{arch: syscalls.S390X, nr: 1, want: bpf.RetKillProcess, reason: ReasonDefault},
 				{arch: syscalls.S390X, nr: 3, want: allow, reason: ReasonRule},
 			},

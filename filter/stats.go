@@ -50,25 +50,25 @@ func (f *Filter) Stats() (Stats, error) {
 		return Stats{}, err
 	}
 	st := Stats{Instructions: len(f.Program)}
-	for _, g := range f.groups {
-		for _, m := range g.members {
-			as := ArchStats{Arch: m.arch}
-			for _, e := range syscalls.Table(m.arch) {
-				d := bpf.Data{Nr: int32(e.Nr), Arch: g.audit}
+	for _, g := range f.m.Groups {
+		for _, m := range g.Members {
+			as := ArchStats{Arch: m.Arch}
+			for _, e := range syscalls.Table(m.Arch) {
+				d := bpf.Data{Nr: int32(e.Nr), Arch: g.Audit}
 				ret, executed := vm.Run(&d)
-				o := g.outcome(uint32(e.Nr))
+				o := g.Outcome(uint32(e.Nr))
 				switch {
-				case !o.constant():
+				case !o.Constant():
 					as.ArgDependent.add(executed)
 				case ret == bpf.RetAllow || ret == bpf.RetLog:
 					as.Allowed.add(executed)
-					if ret == bpf.RetAllow && m.arch != syscalls.X32 && !f.Program.ConstAllow(int32(e.Nr), g.audit) {
+					if ret == bpf.RetAllow && m.Arch != syscalls.X32 && !f.Program.ConstAllow(int32(e.Nr), g.Audit) {
 						as.AllowedNotCacheable = append(as.AllowedNotCacheable, e.Name)
 					}
 				default:
 					as.Denied.add(executed)
 				}
-				if m.arch != syscalls.X32 && f.Program.ConstAllow(int32(e.Nr), g.audit) {
+				if m.Arch != syscalls.X32 && f.Program.ConstAllow(int32(e.Nr), g.Audit) {
 					as.Cacheable++
 				}
 			}

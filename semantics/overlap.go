@@ -1,4 +1,4 @@
-package filter
+package semantics
 
 import (
 	"math/bits"
@@ -6,18 +6,18 @@ import (
 	"github.com/seccompctl/seccompctl/profile"
 )
 
-// mayOverlap reports whether some arguments satisfy both condition lists. Conditions on
+// MayOverlap reports whether some arguments satisfy both condition lists. Conditions on
 // different arguments are independent, so each argument is solved alone.
-func mayOverlap(a, b []cond, is64 bool) bool {
+func MayOverlap(a, b []Cond, is64 bool) bool {
 	for arg := 0; arg < 6; arg++ {
-		var cs []cond
+		var cs []Cond
 		for _, c := range a {
-			if c.arg == arg {
+			if c.Arg == arg {
 				cs = append(cs, c)
 			}
 		}
 		for _, c := range b {
-			if c.arg == arg {
+			if c.Arg == arg {
 				cs = append(cs, c)
 			}
 		}
@@ -29,7 +29,7 @@ func mayOverlap(a, b []cond, is64 bool) bool {
 }
 
 // satisfiable reports whether one value meets every condition.
-func satisfiable(cs []cond, is64 bool) bool {
+func satisfiable(cs []Cond, is64 bool) bool {
 	lo, hi := uint64(0), uint64(1<<64-1)
 	if !is64 {
 		hi = 0xffffffff
@@ -37,31 +37,31 @@ func satisfiable(cs []cond, is64 bool) bool {
 	var mask, val uint64
 	var ne []uint64
 	for _, c := range cs {
-		switch c.op {
+		switch c.Op {
 		case profile.OpEqualTo:
-			lo, hi = max(lo, c.val), min(hi, c.val)
+			lo, hi = max(lo, c.Val), min(hi, c.Val)
 		case profile.OpNotEqual:
-			ne = append(ne, c.val)
+			ne = append(ne, c.Val)
 		case profile.OpLessThan:
-			if c.val == 0 {
+			if c.Val == 0 {
 				return false
 			}
-			hi = min(hi, c.val-1)
+			hi = min(hi, c.Val-1)
 		case profile.OpLessEqual:
-			hi = min(hi, c.val)
+			hi = min(hi, c.Val)
 		case profile.OpGreaterThan:
-			if c.val == 1<<64-1 {
+			if c.Val == 1<<64-1 {
 				return false
 			}
-			lo = max(lo, c.val+1)
+			lo = max(lo, c.Val+1)
 		case profile.OpGreaterEqual:
-			lo = max(lo, c.val)
+			lo = max(lo, c.Val)
 		case profile.OpMaskedEqual:
-			if (mask&c.mask)&(val^c.val) != 0 {
+			if (mask&c.Mask)&(val^c.Val) != 0 {
 				return false // two masks disagree on a bit
 			}
-			mask |= c.mask
-			val |= c.val
+			mask |= c.Mask
+			val |= c.Val
 		}
 	}
 	x := lo

@@ -1,4 +1,4 @@
-package filter
+package semantics
 
 import (
 	"math/rand/v2"
@@ -14,12 +14,12 @@ func TestSatisfiable(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	ops := profile.Operators()
 	for range 20000 {
-		cs := []cond{{op: profile.OpLessEqual, val: 255}}
+		cs := []Cond{{Op: profile.OpLessEqual, Val: 255}}
 		for range 1 + rng.IntN(4) {
-			c := cond{op: ops[rng.IntN(len(ops))], val: uint64(rng.IntN(256))}
-			if c.op == profile.OpMaskedEqual {
-				c.mask = uint64(rng.IntN(256))
-				c.val &= c.mask
+			c := Cond{Op: ops[rng.IntN(len(ops))], Val: uint64(rng.IntN(256))}
+			if c.Op == profile.OpMaskedEqual {
+				c.Mask = uint64(rng.IntN(256))
+				c.Val &= c.Mask
 			}
 			cs = append(cs, c)
 		}
@@ -27,7 +27,7 @@ func TestSatisfiable(t *testing.T) {
 		for v := uint64(0); v < 256 && !want; v++ {
 			all := true
 			for _, c := range cs {
-				all = all && c.holds(v)
+				all = all && c.Holds(v)
 			}
 			want = all
 		}

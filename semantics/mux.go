@@ -1,4 +1,4 @@
-package filter
+package semantics
 
 import "github.com/seccompctl/seccompctl/syscalls"
 
@@ -29,9 +29,9 @@ var muxArches = map[syscalls.Arch]bool{
 	syscalls.PPC64: true, syscalls.PPC64LE: true, syscalls.S390: true, syscalls.S390X: true,
 }
 
-// multiplexed returns the multiplexer's syscall number and the call number for name on
+// Multiplexed returns the multiplexer's syscall number and the call number for name on
 // arch, if libseccomp would add a multiplexed rule for it.
-func multiplexed(arch syscalls.Arch, name string) (mux uint32, call uint64, ok bool) {
+func Multiplexed(arch syscalls.Arch, name string) (mux uint32, call uint64, ok bool) {
 	if !muxArches[arch] {
 		return 0, 0, false
 	}
@@ -49,3 +49,14 @@ func multiplexed(arch syscalls.Arch, name string) (mux uint32, call uint64, ok b
 	}
 	return uint32(nr), call, true
 }
+
+// IsMuxName reports whether name is a socket or IPC call some architecture also
+// reaches through socketcall(2) or ipc(2).
+func IsMuxName(n string) bool {
+	_, s := socketCalls[n]
+	_, i := ipcCalls[n]
+	return s || i
+}
+
+// Multiplexes reports whether libseccomp rewrites socket and IPC rules on arch.
+func Multiplexes(arch syscalls.Arch) bool { return muxArches[arch] }
