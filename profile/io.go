@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/seccompctl/seccompctl/internal/outfile"
 )
 
 // Load reads and validates the single profile at path (JSON, YAML or one SPO
@@ -69,37 +70,11 @@ func WriteFile(path string, p *Profile) error {
 	return WriteFileAtomic(path, data, 0o644)
 }
 
-// WriteFileAtomic writes data to path through a temporary file and a rename, so readers
-// see either the old or the new content, never a part.
+// WriteFileAtomic writes data to path so that readers see either the old or the new
+// content, never a part: a temporary file in the same directory, fsync, rename. An
+// existing file keeps its mode and owner; a symbolic link is followed and its target
+// written; a character device or FIFO (/dev/null, /dev/stdout) is written through
+// rather than replaced; directories, block devices and sockets are refused.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return outfile.Write(path, data, perm)
 }

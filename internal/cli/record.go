@@ -134,6 +134,14 @@ func runRecord(ctx context.Context, opts *recordOptions) error {
 	if err := opts.validate(); err != nil {
 		return err
 	}
+	// A recording can take minutes and cannot be repeated: find out now, not after
+	// the command ran, that the profile could not be written.
+	if err := checkOutputPath("-o", opts.output); err != nil {
+		return err
+	}
+	if err := checkOutputPath("--save-trace", opts.saveTrace); err != nil {
+		return err
+	}
 	gen, err := opts.gen.options(opts.args)
 	if err != nil {
 		return err
@@ -162,7 +170,7 @@ func runRecord(ctx context.Context, opts *recordOptions) error {
 	default:
 		res, err = record.Command(ctx, opts.command, record.Options{
 			Mode: record.Mode(opts.mode), Args: opts.args,
-			Stdin: app.In, Stdout: app.Out, Stderr: app.ErrOut,
+			Stdin: app.In, Stdout: app.commandOut(), Stderr: app.ErrOut,
 			Signals: sigs, Progress: progress,
 		})
 	}

@@ -700,3 +700,25 @@ func TestRecordedProfileUnderRunAsRoot(t *testing.T) {
 		}
 	}
 }
+
+// The profile's path is checked before the command runs: a recording cannot be
+// repeated, and finding out at the end loses it.
+func TestRecordChecksOutputFirst(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "ran")
+	for _, args := range [][]string{
+		{"-o", dir},
+		{"-o", filepath.Join(dir, "missing", "p.json")},
+		{"-o", filepath.Join(dir, "p.json"), "--save-trace", filepath.Join(dir, "missing", "t")},
+	} {
+		argv := append([]string{"record", "--mode", "ptrace"}, args...)
+		argv = append(argv, "--", "/bin/touch", marker)
+		_, errOut, code := execCLI(t, "", argv...)
+		if code != ExitUsage || !strings.Contains(errOut, dir) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 naming the path", args, code, errOut)
+		}
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatalf("%v: the command ran before the output path was checked", args)
+		}
+	}
+}

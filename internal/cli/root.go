@@ -74,7 +74,8 @@ Exit codes: 0 success; 1 findings, a failed check or a mismatch; 2 usage error o
 
 // Main runs the CLI and returns the process exit code.
 func Main(args []string, in io.Reader, out, errOut io.Writer) int {
-	app := &App{In: in, Out: out, ErrOut: errOut, Name: "seccompctl"}
+	so := &stdout{w: out}
+	app := &App{In: in, Out: so, ErrOut: errOut, Name: "seccompctl"}
 	if len(args) > 0 && strings.HasPrefix(filepath.Base(args[0]), "kubectl-") {
 		// Installed as kubectl-seccomp, kubectl runs us as a plugin.
 		app.Name = "kubectl seccomp"
@@ -85,19 +86,29 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	} else {
 		root.SetArgs([]string{})
 	}
-	err := root.Execute()
+	code := exitStatus(app, root.Execute())
+	if so.err != nil && code < ExitUsage {
+		// Output that did not reach its reader is not a success, nor a finding.
+		fmt.Fprintf(errOut, "%s: writing the output: %v\n", app.Name, so.err)
+		return ExitUsage
+	}
+	return code
+}
+
+// exitStatus prints err (unless already reported) and returns the exit code it carries.
+func exitStatus(app *App, err error) int {
 	if err == nil {
-		return 0
+		return ExitOK
 	}
 	var exit *ExitError
 	if errors.As(err, &exit) {
 		if exit.Err != nil && !exit.Silent {
-			fmt.Fprintf(errOut, "%s: %v\n", app.Name, exit.Err)
+			fmt.Fprintf(app.ErrOut, "%s: %v\n", app.Name, exit.Err)
 		}
 		return exit.Code
 	}
 	// cobra's own errors (unknown command, bad args) are usage errors.
-	fmt.Fprintf(errOut, "%s: %v\n", app.Name, err)
+	fmt.Fprintf(app.ErrOut, "%s: %v\n", app.Name, err)
 	return ExitUsage
 }
 

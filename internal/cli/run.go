@@ -144,7 +144,7 @@ func runRun(opts *runOptions) error {
 		// No asynchronous preemption signal may land on the filtered thread before
 		// execve: its handler would need rt_sigreturn, which a profile may deny.
 		"GODEBUG=asyncpreemptoff=1")
-	helper.Stdin, helper.Stdout, helper.Stderr = opts.app.In, opts.app.Out, opts.app.ErrOut
+	helper.Stdin, helper.Stdout, helper.Stderr = opts.app.In, opts.app.commandOut(), opts.app.ErrOut
 	helper.ExtraFiles = []*os.File{r}
 	if err := helper.Start(); err != nil {
 		return fmt.Errorf("starting the run helper: %w", err)
