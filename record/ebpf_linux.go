@@ -359,6 +359,7 @@ func recordEBPF(ctx context.Context, argv []string, opts Options) (*Result, erro
 		return nil, fmt.Errorf("starting %s: %w", argv[0], err)
 	}
 	pid := cmd.Process.Pid
+	scanner := startObjectScanner(cg.dir)
 	stop := watchStop(ctx, opts.Signals, func(sig unix.Signal) { unix.Kill(pid, sig) }, cg.kill)
 	progressDone := make(chan struct{})
 	if opts.Progress != nil {
@@ -369,6 +370,7 @@ func recordEBPF(ctx context.Context, argv []string, opts Options) (*Result, erro
 	cg.waitEmpty(stop.done)
 	stop.close()
 	close(progressDone)
+	objects := scanner.stop()
 	res := &Result{Mode: ModeEBPF, Duration: time.Since(start), Interrupted: stop.requested.Load()}
 	res.ExitCode = cmd.ProcessState.ExitCode()
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
@@ -383,6 +385,7 @@ func recordEBPF(ctx context.Context, argv []string, opts Options) (*Result, erro
 		return nil, err
 	}
 	rec.Command = argv
+	rec.Objects = objects
 	res.Recording = rec
 	return res, nil
 }
@@ -484,6 +487,7 @@ func Existing(ctx context.Context, t Target, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer p.close()
+	scanner := startObjectScanner(mount + cgPath)
 	start := time.Now()
 	if opts.Progress != nil {
 		done := make(chan struct{})
@@ -491,10 +495,12 @@ func Existing(ctx context.Context, t Target, opts Options) (*Result, error) {
 		go p.reportProgress(opts.Progress, done)
 	}
 	<-ctx.Done()
+	objects := scanner.stop()
 	rec, err := p.read(string(ModeEBPF))
 	if err != nil {
 		return nil, err
 	}
+	rec.Objects = objects
 	return &Result{Recording: rec, Mode: ModeEBPF, Duration: time.Since(start), Interrupted: true}, nil
 }
 

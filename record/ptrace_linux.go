@@ -75,6 +75,9 @@ type tracer struct {
 	// its next stop.
 	detaching bool
 
+	// objects are the executables and mapped files seen at exec and exit stops.
+	objects ObjectSet
+
 	rootStatus unix.WaitStatus
 	rootDone   bool
 	info       syscallInfo
@@ -83,12 +86,13 @@ type tracer struct {
 func newTracer(args bool, progress *Progress) *tracer {
 	return &tracer{
 		tasks: map[int]*task{}, exes: map[string]*exeCounts{}, distinct: map[uint64]bool{},
-		args: args, progress: progress,
+		args: args, progress: progress, objects: ObjectSet{},
 	}
 }
 
 const traceOptions = unix.PTRACE_O_TRACESECCOMP | unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK |
-	unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACESYSGOOD
+	unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACESYSGOOD |
+	unix.PTRACE_O_TRACEEXIT
 
 func ptrace(req, pid int, addr, data uintptr) unix.Errno {
 	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, uintptr(req), uintptr(pid), addr, data, 0, 0)
@@ -262,11 +266,22 @@ func (t *tracer) handle(pid int, ws unix.WaitStatus) {
 			delete(t.tasks, int(former))
 		}
 		tk.exe = t.exeFor(pid)
+		if t.started || pid != t.root {
+			t.objects.Add(tk.exe.exe)
+		}
 		if !t.started && pid == t.root {
 			t.started = true
 			// The helper's execve completed before anything was counted: count it here,
 			// on the helper's architecture.
 			t.count(tk, uint32(syscalls.Native().AuditArch()), uint32(execveNr()), [6]uint64{})
+			t.objects.Add(tk.exe.exe)
+		}
+		t.resume(pid, 0)
+	case event == unix.PTRACE_EVENT_EXIT:
+		// The last moment the task's mappings can be read: the libraries it loaded,
+		// including those it dlopen'ed after exec.
+		if t.started {
+			t.readMaps(pid)
 		}
 		t.resume(pid, 0)
 	case event == unix.PTRACE_EVENT_STOP:
@@ -301,6 +316,8 @@ func (t *tracer) detach(pid int, sig unix.Signal, event int) {
 	if event == 0 && sig != unix.SIGTRAP|0x80 {
 		deliver = sig
 	}
+	// It goes on running: what it mapped so far is all the recording will know.
+	t.readMaps(pid)
 	ptrace(unix.PTRACE_DETACH, pid, 0, uintptr(deliver))
 	delete(t.tasks, pid)
 }
@@ -357,10 +374,21 @@ func (t *tracer) exeFor(pid int) *exeCounts {
 	return e
 }
 
+// readMaps adds the files pid maps executable to the objects seen.
+func (t *tracer) readMaps(pid int) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/maps")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	t.objects.Add(MappedObjects(f)...)
+}
+
 // recording converts the per-executable counts. A call with recorded arguments is
 // counted once, with its ArgSet.
 func (t *tracer) recording() *Recording {
 	r := New(string(ModePtrace))
+	r.Objects = t.objects.Sorted()
 	for _, e := range t.exes {
 		withArgs := map[uint64]uint64{}
 		for k, n := range e.args {
@@ -421,6 +449,10 @@ func attachPtrace(ctx context.Context, pid int, opts Options) (*Result, error) {
 				}
 				ptrace(unix.PTRACE_INTERRUPT, tid, 0, 0)
 				t.tasks[tid] = &task{exe: t.exeFor(tid)}
+				t.objects.Add(t.tasks[tid].exe.exe)
+				if tid == proc {
+					t.readMaps(tid)
+				}
 				added++
 			}
 		}

@@ -584,3 +584,47 @@ func TestRecordExistingCgroupAsRoot(t *testing.T) {
 		t.Error("recording the root cgroup was accepted")
 	}
 }
+
+// TestRecordObjectsAsRoot: both recorders name the files static analysis must read:
+// every executable run (the shell and python3 here), the shared libraries they map, and
+// a module python3 dlopen'ed after it started.
+func TestRecordObjectsAsRoot(t *testing.T) {
+	needRoot(t)
+	needTool(t, "/usr/bin/python3")
+	python, err := filepath.EvalSymlinks("/usr/bin/python3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The sleep keeps python3 alive across eBPF mode's periodic scans.
+	argv := []string{"/bin/sh", "-c", "/usr/bin/python3 -c 'import _ssl, time; time.sleep(0.5)'; true"}
+	for _, mode := range []record.Mode{record.ModePtrace, record.ModeEBPF} {
+		t.Run(string(mode), func(t *testing.T) {
+			res, err := record.Command(context.Background(), argv, record.Options{Mode: mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs := res.Recording.Objects
+			has := func(pred func(string) bool) bool { return slices.ContainsFunc(objs, pred) }
+			if !slices.IsSorted(objs) {
+				t.Errorf("objects not sorted: %q", objs)
+			}
+			for what, pred := range map[string]func(string) bool{
+				"python3":            func(p string) bool { return p == python },
+				"libc":               func(p string) bool { return strings.Contains(filepath.Base(p), "libc.so") },
+				"the dynamic linker": func(p string) bool { return strings.Contains(filepath.Base(p), "ld-linux") },
+				"the dlopen'ed _ssl module": func(p string) bool {
+					return strings.Contains(p, "lib-dynload/_ssl.")
+				},
+			} {
+				if !has(pred) {
+					t.Errorf("%s missing from the objects %q", what, objs)
+				}
+			}
+			if mode == record.ModePtrace && !has(func(p string) bool { return strings.HasSuffix(p, "sh") }) {
+				// The shell runs only as long as python3 does: eBPF mode's scans see it
+				// too, but ptrace mode must, at its exec and exit stops.
+				t.Errorf("the shell is missing from the objects %q", objs)
+			}
+		})
+	}
+}

@@ -18,6 +18,10 @@ type Recording struct {
 	Mode string `json:"mode,omitempty"`
 	// Command is the recorded command line, when there was one.
 	Command []string `json:"command,omitempty"`
+	// Objects are the executables run and the files mapped executable (shared
+	// libraries, dlopen'ed modules) while recording, sorted; empty when the recorder
+	// could not see them. Static analysis completes the recording from them.
+	Objects []string `json:"objects,omitempty"`
 
 	// Calls counts calls by what was known about them. Recorders that do not see the
 	// executable or the arguments leave those parts zero.
@@ -115,6 +119,12 @@ func (r *Recording) Merge(o *Recording) {
 	}
 	if len(r.Command) == 0 {
 		r.Command = o.Command
+	}
+	if len(o.Objects) > 0 {
+		set := ObjectSet{}
+		set.Add(r.Objects...)
+		set.Add(o.Objects...)
+		r.Objects = set.Sorted()
 	}
 }
 

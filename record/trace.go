@@ -21,13 +21,14 @@ const TraceVersion = 1
 // call with its count. It keeps everything a Recording holds, so generate can rebuild the
 // same profile, or merge several runs, later.
 //
-//	{"seccompctlTrace":1,"mode":"ptrace","command":["sh","-c","ls | wc -l"]}
+//	{"seccompctlTrace":1,"mode":"ptrace","command":["sh","-c","ls | wc -l"],"objects":["/usr/bin/ls","/usr/lib/x86_64-linux-gnu/libc.so.6"]}
 //	{"arch":"SCMP_ARCH_X86_64","syscall":"openat","count":12,"exe":"/usr/bin/ls"}
 //	{"arch":"SCMP_ARCH_X86_64","syscall":"socket","count":1,"exe":"/usr/bin/curl","args":[{"index":0,"mask":4294967295,"value":2}]}
 type traceHeader struct {
 	Version int      `json:"seccompctlTrace"`
 	Mode    string   `json:"mode,omitempty"`
 	Command []string `json:"command,omitempty"`
+	Objects []string `json:"objects,omitempty"`
 }
 
 type traceLine struct {
@@ -43,7 +44,7 @@ func (r *Recording) WriteTrace(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(traceHeader{Version: TraceVersion, Mode: r.Mode, Command: r.Command}); err != nil {
+	if err := enc.Encode(traceHeader{Version: TraceVersion, Mode: r.Mode, Command: r.Command, Objects: r.Objects}); err != nil {
 		return err
 	}
 	calls := make([]Call, 0, len(r.Calls))
@@ -93,7 +94,7 @@ func ReadTrace(rd io.Reader, bad func(line int, err error)) (*Recording, error) 
 			if h.Version > TraceVersion {
 				return nil, fmt.Errorf("trace format version %d is newer than this seccompctl reads (%d)", h.Version, TraceVersion)
 			}
-			rec.Mode, rec.Command = h.Mode, h.Command
+			rec.Mode, rec.Command, rec.Objects = h.Mode, h.Command, h.Objects
 			continue
 		}
 		c, count, err := parseTraceLine(text)
