@@ -40,6 +40,11 @@ type Options struct {
 	// Args emits conditional rules from recorded argument values. Without it, syscalls
 	// are allowed whatever their arguments.
 	Args bool
+	// Complete adds what static analysis found the program can reach and the recording
+	// did not see, one rule each saying why. Syscalls for which Withhold returns true
+	// (lint's dangerous catalogue) are never added: the report lists them instead.
+	Complete []Reachable
+	Withhold func(name string) (reason string, withheld bool)
 }
 
 // Report says what Profile did besides copying the recording.
@@ -55,6 +60,10 @@ type Report struct {
 	RuntimeAdded []string
 	// Conditional is the number of syscalls allowed only for recorded argument values.
 	Conditional int
+	// Completed lists the names added from Options.Complete; Withheld those not added
+	// because Options.Withhold held them back.
+	Completed []string
+	Withheld  []Withheld
 }
 
 // ErrEmpty is returned for a recording without any syscall.
@@ -114,6 +123,7 @@ func Profile(rec *record.Recording, opts Options) (*profile.Profile, *Report, er
 		}
 	}
 	b.addEssentials()
+	b.addComplete(opts.Complete, opts.Withhold)
 
 	p := &profile.Profile{DefaultAction: opts.DefaultAction, Architectures: arches}
 	if opts.DefaultAction == profile.ActErrno {
@@ -154,11 +164,12 @@ type builder struct {
 	uses    map[string]*use
 	runtime map[string]string // name → why, for names only the runtime needs
 	essence map[string]string
+	static  map[string]string // name → why, for names only completion adds
 	report  Report
 }
 
 func newBuilder(arches []syscalls.Arch, opts Options) *builder {
-	return &builder{arches: arches, opts: opts, uses: map[string]*use{}, runtime: map[string]string{}, essence: map[string]string{}}
+	return &builder{arches: arches, opts: opts, uses: map[string]*use{}, runtime: map[string]string{}, essence: map[string]string{}, static: map[string]string{}}
 }
 
 func (b *builder) use(name string) *use {
@@ -329,6 +340,9 @@ func (b *builder) allowedNames() []string {
 	for n := range b.essence {
 		out = append(out, n)
 	}
+	for n := range b.static {
+		out = append(out, n)
+	}
 	slices.Sort(out)
 	return slices.Compact(out)
 }
@@ -378,7 +392,7 @@ func (b *builder) rules() []profile.Rule {
 	if len(b.essence) > 0 {
 		out = append(out, namedRule(b.essence, "never denied: a denied exit makes the thread retry forever instead of ending"))
 	}
-	return out
+	return append(out, b.completedRules()...)
 }
 
 func namedRule(m map[string]string, comment string) profile.Rule {
