@@ -11,6 +11,7 @@ import (
 
 	"github.com/seccompctl/seccompctl/lint"
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/semantics"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -93,7 +94,7 @@ func Diff(old, new *profile.Profile, opts Options) (*Result, error) {
 		caps = profile.DefaultCaps()
 	}
 	res := &Result{Old: name(old), New: name(new), Arches: []ArchResult{}, Risks: []Risk{}, NewFindings: []lint.Finding{}}
-	if a, b := actionString(old.DefaultAction, old.DefaultErrnoRet), actionString(new.DefaultAction, new.DefaultErrnoRet); a != b {
+	if a, b := semantics.ActionString(old.DefaultAction, old.DefaultErrnoRet), semantics.ActionString(new.DefaultAction, new.DefaultErrnoRet); a != b {
 		res.DefaultAction = &Change{a, b}
 	}
 	if a, b := fmt.Sprint(old.Flags), fmt.Sprint(new.Flags); a != b {
@@ -164,9 +165,7 @@ func name(p *profile.Profile) string {
 func namesOf(vs ...*view) []string {
 	var out []string
 	for _, v := range vs {
-		for n := range v.calls {
-			out = append(out, n)
-		}
+		out = append(out, v.named...)
 	}
 	sort.Strings(out)
 	return slices.Compact(out)

@@ -94,14 +94,39 @@ func TestDiffSame(t *testing.T) {
 }
 
 func TestDiffGroupsArches(t *testing.T) {
-	old := parse(t, "old.json", `{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"], "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]}`)
-	new := parse(t, "new.json", `{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"], "syscalls": [{"names": ["read", "write"], "action": "SCMP_ACT_ALLOW"}]}`)
+	// exit_group keeps write below runc's -ENOSYS bound on both architectures, so the
+	// change means the same on each.
+	old := parse(t, "old.json", `{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"], "syscalls": [{"names": ["read", "exit_group"], "action": "SCMP_ACT_ALLOW"}]}`)
+	new := parse(t, "new.json", `{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"], "syscalls": [{"names": ["read", "exit_group", "write"], "action": "SCMP_ACT_ALLOW"}]}`)
 	res, err := Diff(old, new, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Arches) != 1 || !slices.Equal(res.Arches[0].Arches, []string{"SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"}) {
 		t.Errorf("arches %+v", res.Arches)
+	}
+}
+
+// A syscall newer than every one the profile names gets ENOSYS from runc's stub, not
+// the default action; diff says so (it showed the default before the one meaning).
+func TestDiffShowsStub(t *testing.T) {
+	old := parse(t, "old.json", `{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": ["read", "faccessat2"], "action": "SCMP_ACT_ALLOW"}]}`)
+	new := parse(t, "new.json", `{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [{"names": ["read", "faccessat"], "action": "SCMP_ACT_ALLOW"}]}`)
+	res, err := Diff(old, new, Options{Arches: []syscalls.Arch{syscalls.X86_64}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Arches) != 1 {
+		t.Fatalf("arches %+v", res.Arches)
+	}
+	var got string
+	for _, a := range res.Arches[0].Added {
+		if slices.Contains(a.Syscalls, "faccessat2") {
+			got = a.Action
+		}
+	}
+	if got != stubText {
+		t.Errorf("faccessat2 now gets %q, want %q; result %+v", got, stubText, res.Arches[0])
 	}
 }
 

@@ -1,19 +1,10 @@
 package generate
 
 import (
-	"slices"
-
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/semantics"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
-
-// subArches are the compat architectures a kernel of each arch runs.
-var subArches = map[syscalls.Arch][]syscalls.Arch{
-	syscalls.X86_64:  {syscalls.X86, syscalls.X32},
-	syscalls.AArch64: {syscalls.ARM},
-	syscalls.S390X:   {syscalls.S390},
-	syscalls.PPC64:   {syscalls.PPC},
-}
 
 // AuditProfile returns the profile to run a workload under before its real profile
 // exists: it allows every syscall and has the kernel log each one as a SECCOMP audit
@@ -32,11 +23,5 @@ func AuditProfile(arches []syscalls.Arch) *profile.Profile {
 	if len(arches) == 0 {
 		arches = []syscalls.Arch{syscalls.Native()}
 	}
-	var all []syscalls.Arch
-	for _, a := range arches {
-		all = append(all, a)
-		all = append(all, subArches[a]...)
-	}
-	slices.Sort(all)
-	return &profile.Profile{DefaultAction: profile.ActLog, Architectures: slices.Compact(all)}
+	return &profile.Profile{DefaultAction: profile.ActLog, Architectures: semantics.WithSubArches(arches)}
 }

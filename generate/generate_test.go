@@ -231,4 +231,11 @@ func TestAuditProfile(t *testing.T) {
 	if !strings.Contains(string(data), `"SCMP_ACT_LOG"`) {
 		t.Errorf("marshalled: %s", data)
 	}
+	// A mips64 kernel also runs o32 and n32 programs: their calls must be logged too
+	// (the audit profile's own map of sub-architectures used to lack MIPS).
+	p = AuditProfile([]syscalls.Arch{syscalls.MIPSEL64})
+	want = []syscalls.Arch{syscalls.MIPSEL, syscalls.MIPSEL64, syscalls.MIPSEL64N32}
+	if !slices.Equal(p.Architectures, want) {
+		t.Errorf("mipsel64: architectures %v, want %v", p.Architectures, want)
+	}
 }

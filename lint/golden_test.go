@@ -39,6 +39,9 @@ var goldenCases = []struct {
 	// The runtimes' defaults.
 	{"docker-default-20.10.24.json", "docker-default-20.10.24.txt", Options{}},
 	{"containers-common-0.50.1.json", "containers-common-0.50.1.txt", Options{}},
+	// Docker 19.03 predates faccessat2, which runc 1.1.5 calls: runc's stub answers
+	// it ENOSYS and the container starts (an error here before the one meaning).
+	{"docker-default-19.03.15.json", "docker-default-19.03.15.txt", Options{}},
 }
 
 func lintFile(t *testing.T, name string, opts Options) []Finding {
@@ -74,7 +77,7 @@ func TestArticleProfiles(t *testing.T) {
 		want    map[string]string // rule ID → a substring of one of its messages
 	}{
 		{"seed-minimal.json", Options{Runtimes: []string{"runc"}}, map[string]string{
-			"SC2001": "execve, faccessat2, fchown, fstatfs",
+			"SC2001": "execve, fchown, fstatfs",
 		}},
 		{"seed-configmap-minimal.json", Options{Runtimes: []string{"runc"}}, map[string]string{
 			"SC2001": "fstatfs",

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/semantics"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -31,6 +32,9 @@ type archCtx struct {
 	byName map[string][]int // syscall → indexes into rules
 	def    profile.Action
 	defErr *uint
+	// meaning is what the runtime makes of the resolved profile on family; nil when
+	// it refuses the profile.
+	meaning *semantics.Meaning
 }
 
 // ctxRule is a rule that survived resolution, with its index in the original profile.
@@ -39,47 +43,12 @@ type ctxRule struct {
 	rule *profile.Rule
 }
 
-// subArches are the architectures a node of each 64-bit architecture also runs.
-var subArches = map[syscalls.Arch][]syscalls.Arch{
-	syscalls.X86_64:   {syscalls.X86, syscalls.X32},
-	syscalls.AArch64:  {syscalls.ARM},
-	syscalls.MIPS64:   {syscalls.MIPS, syscalls.MIPS64N32},
-	syscalls.MIPSEL64: {syscalls.MIPSEL, syscalls.MIPSEL64N32},
-	syscalls.PPC64:    {syscalls.PPC},
-	syscalls.S390X:    {syscalls.S390},
-}
-
-func isSubArch(a syscalls.Arch, of []syscalls.Arch) bool {
-	for _, h := range of {
-		if slices.Contains(subArches[h], a) {
-			return true
-		}
-	}
-	return false
-}
-
 // nodeArches returns the node architectures to check p for.
 func nodeArches(p *profile.Profile, opts Options) []syscalls.Arch {
 	if len(opts.Arches) > 0 {
 		return opts.Arches
 	}
-	if len(p.ArchMap) > 0 {
-		var out []syscalls.Arch
-		for _, m := range p.ArchMap {
-			out = append(out, m.Arch)
-		}
-		return out
-	}
-	var out []syscalls.Arch
-	for _, a := range p.Architectures {
-		if !isSubArch(a, p.Architectures) && !slices.Contains(out, a) {
-			out = append(out, a)
-		}
-	}
-	if len(out) == 0 {
-		out = []syscalls.Arch{syscalls.Native()}
-	}
-	return out
+	return semantics.NodeArches(p)
 }
 
 func newPass(p *profile.Profile, opts Options) (*pass, error) {
@@ -106,15 +75,10 @@ func resolveCtx(p *profile.Profile, arch syscalls.Arch, opts Options) (*archCtx,
 	if err != nil {
 		return nil, fmt.Errorf("resolving for %s: %w", arch, err)
 	}
-	c := &archCtx{arch: arch, family: []syscalls.Arch{arch}, def: r.DefaultAction, defErr: r.DefaultErrnoRet}
-	for _, a := range r.Architectures {
-		// archMap says which architectures a node runs; a plain list does not, so keep
-		// only the known sub-architectures of the node's.
-		sub := len(p.ArchMap) > 0 || slices.Contains(subArches[arch], a)
-		if sub && !slices.Contains(c.family, a) {
-			c.family = append(c.family, a)
-		}
-	}
+	c := &archCtx{arch: arch, family: semantics.Family(arch, r, len(p.ArchMap) > 0), def: r.DefaultAction, defErr: r.DefaultErrnoRet}
+	// A profile the compiler refuses (another rule reports why) has no meaning to
+	// read; verdicts then come from the rules' text alone.
+	c.meaning, _ = semantics.Build(r, arch, c.family)
 	c.rules = matchOrigins(p, r)
 	c.byName = map[string][]int{}
 	for k, cr := range c.rules {
@@ -204,17 +168,69 @@ const (
 type verdict struct {
 	state  state
 	action profile.Action
-	// uncond is the first unconditional rule naming the syscall: it decides every call
-	// (libseccomp keeps the first unconditional rule and ignores conditional ones; both
-	// runc 1.1.5 and crun 1.8.1 were seen doing so). nil when the default decides.
+	// uncond is the unconditional rule that decides every call, nil when the default
+	// decides (libseccomp keeps the first unconditional rule and ignores conditional
+	// ones; both runc 1.1.5 and crun 1.8.1 were seen doing so). A rule repeating the
+	// default action, which runc drops, still counts here when no other rule decides:
+	// it says the same as the default, and findings point at it.
 	uncond *ctxRule
 	// conds are the conditional rules naming the syscall.
 	conds []ctxRule
+	// stub says runc's -ENOSYS stub answers the call: the syscall is newer than any
+	// the profile names.
+	stub bool
 }
 
-func passes(a profile.Action) bool { return a == profile.ActAllow || a == profile.ActLog }
+// passes is semantics.Permits: ALLOW and LOG let the call run.
+func passes(a profile.Action) bool { return semantics.Permits(a) }
 
+// verdict reads the syscall's treatment from the profile's meaning on the first
+// architecture of the context that has it (the node's own first). A name no
+// architecture of the context has (or a profile the compiler refuses) has no meaning
+// there; its verdict then follows the rules that name it.
 func (c *archCtx) verdict(name string) verdict {
+	v := c.textVerdict(name)
+	if c.meaning == nil {
+		return v
+	}
+	for _, a := range c.family {
+		t, ok := c.meaning.Syscall(a, name)
+		if !ok {
+			continue
+		}
+		switch t.Permits {
+		case semantics.PermitAll:
+			v.state = allowed
+		case semantics.PermitSome:
+			v.state = conditional
+		default:
+			v.state = denied
+		}
+		switch t.Reason {
+		case semantics.ReasonENOSYS:
+			v.stub, v.uncond, v.action = true, nil, profile.ActErrno
+		case semantics.ReasonRule:
+			if t.Rule != nil && t.Rule.Rule < len(c.rules) {
+				v.uncond = &c.rules[t.Rule.Rule]
+				v.action = v.uncond.rule.Action
+			} else {
+				// Decided by conditional rules: an unconditional one that repeats the
+				// default was dropped.
+				v.uncond, v.action = nil, c.def
+			}
+		case semantics.ReasonDefault:
+			if v.uncond != nil && v.uncond.rule.Action != c.def {
+				v.uncond = nil
+			}
+			v.action = c.def
+		}
+		return v
+	}
+	return v
+}
+
+// textVerdict decides name from the rules that name it, without syscall numbers.
+func (c *archCtx) textVerdict(name string) verdict {
 	v := verdict{action: c.def}
 	for _, k := range c.byName[name] {
 		cr := c.rules[k]

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/semantics"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -115,18 +116,9 @@ func Merge(ps []*profile.Profile, opts Options) (*profile.Profile, *Report, erro
 	return out, rep, nil
 }
 
-func passes(a profile.Action) bool { return a == profile.ActAllow || a == profile.ActLog }
+func passes(a profile.Action) bool { return semantics.Permits(a) }
 
-func act(a profile.Action, errno *uint) string {
-	if a == profile.ActErrno {
-		e := uint(1)
-		if errno != nil {
-			e = *errno
-		}
-		return fmt.Sprintf("%s(%d)", a, e)
-	}
-	return a.String()
-}
+func act(a profile.Action, errno *uint) string { return semantics.ActionString(a, errno) }
 
 func allNames(rs []*profile.Profile) []string {
 	seen := map[string]bool{}
@@ -145,8 +137,8 @@ func allNames(rs []*profile.Profile) []string {
 	return out
 }
 
-// treatment is what one input does with one syscall, with libseccomp's semantics: the
-// first unconditional rule decides; otherwise the conditional rules in order.
+// treatment is what one input does with one syscall: the rule that decides every call,
+// else the conditional rules in order (semantics.RulesFor).
 type treatment struct {
 	uncond *profile.Rule
 	conds  []*profile.Rule
@@ -154,21 +146,12 @@ type treatment struct {
 
 func treat(r *profile.Profile, name string) treatment {
 	var t treatment
-	for i := range r.Syscalls {
-		rule := &r.Syscalls[i]
-		if !slices.Contains(rule.AllNames(), name) {
-			continue
-		}
-		if len(rule.Args) == 0 {
-			if t.uncond == nil {
-				t.uncond = rule
-			}
-			continue
-		}
-		t.conds = append(t.conds, rule)
+	u, cs := semantics.RulesFor(r, name)
+	if u >= 0 {
+		t.uncond = &r.Syscalls[u]
 	}
-	if t.uncond != nil {
-		t.conds = nil
+	for _, i := range cs {
+		t.conds = append(t.conds, &r.Syscalls[i])
 	}
 	return t
 }

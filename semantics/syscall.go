@@ -1,6 +1,8 @@
 package semantics
 
 import (
+	"slices"
+
 	"fmt"
 
 	"github.com/seccompctl/seccompctl/bpf"
@@ -120,4 +122,30 @@ func ForNode(p *profile.Profile, node syscalls.Arch, opts Options) (*Meaning, er
 		return nil, fmt.Errorf("resolving for %s: %w", node, err)
 	}
 	return Build(r, node, Family(node, r, len(p.ArchMap) > 0))
+}
+
+// RulesFor returns the rules of the resolved profile r that decide the syscall called
+// name, by the precedence runc and libseccomp apply, for readers that work on rules
+// rather than numbers (merge): the index of the first unconditional rule, which decides
+// every call (-1 when none), else the conditional rules in order. Rules that repeat the
+// default action are left out, as runc drops them. It does not know architectures:
+// Meaning.Syscall is the full answer (the -ENOSYS stub, MASKED_EQ masks that vanish on
+// 32-bit arguments, the multiplexers).
+func RulesFor(r *profile.Profile, name string) (uncond int, conds []int) {
+	defRet, defErr := Ret(r.DefaultAction, r.DefaultErrnoRet, r.DefaultErrno, "defaultErrnoRet")
+	uncond = -1
+	for i := range r.Syscalls {
+		rule := &r.Syscalls[i]
+		if !slices.Contains(rule.AllNames(), name) {
+			continue
+		}
+		if ret, err := Ret(rule.Action, rule.ErrnoRet, rule.Errno, ""); err == nil && defErr == nil && ret == defRet {
+			continue
+		}
+		if len(rule.Args) == 0 {
+			return i, nil
+		}
+		conds = append(conds, i)
+	}
+	return -1, conds
 }
