@@ -95,3 +95,33 @@ func archesOf(ps ...*profile.Profile) []syscalls.Arch {
 	}
 	return out
 }
+
+// Treatment is how diff and compare describe what a profile does with one syscall.
+type Treatment struct {
+	// Action is the action every call gets ("SCMP_ACT_ERRNO(1)"), or the conditional
+	// actions in the order they are tried.
+	Action  string
+	Permits semantics.Permit
+}
+
+// Treatments returns, for every syscall of arch's table, how p treats it on a node of
+// architecture arch for a container with caps, as Diff and Compare see it.
+func Treatments(p *profile.Profile, arch syscalls.Arch, caps []string) (map[string]Treatment, error) {
+	v, err := newView(p, arch, caps)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Treatment{}
+	for _, e := range syscalls.Table(arch) {
+		t := v.get(e.Name)
+		var pm semantics.Permit
+		switch t.passes {
+		case "all":
+			pm = semantics.PermitAll
+		case "some":
+			pm = semantics.PermitSome
+		}
+		out[e.Name] = Treatment{Action: t.String(), Permits: pm}
+	}
+	return out, nil
+}
