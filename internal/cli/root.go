@@ -26,6 +26,7 @@ type App struct {
 var verbs = []func(*App) *cobra.Command{
 	newCmdVersion,
 	newCmdSyscalls,
+	newCmdAnalyze,
 	newCmdFmt,
 	newCmdConvert,
 	newCmdLint,
