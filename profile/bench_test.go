@@ -2,7 +2,10 @@ package profile
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/moby/profiles/seccomp"
@@ -44,4 +47,46 @@ func BenchmarkMarshal(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// largeProfile is a 7 MB profile: 12000 rules of 20 names with a condition each, the
+// size of the largest input the issue tracker saw.
+func largeProfile() []byte {
+	names := `"read", "write", "openat", "close", "fstat", "mmap", "mprotect", "munmap", "brk",
+	"rt_sigaction", "ioctl", "pread64", "pwrite64", "readv", "writev", "access", "pipe",
+	"select", "sched_yield", "mremap"`
+	var b strings.Builder
+	b.WriteString(`{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [`)
+	for i := range 12000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `
+    {
+      "names": [%s],
+      "action": "SCMP_ACT_ALLOW",
+      "args": [{"index": 0, "value": %d, "op": "SCMP_CMP_EQ"}],
+      "comment": "rule %d"
+    }`, names, i, i)
+	}
+	b.WriteString("]}\n")
+	return []byte(b.String())
+}
+
+// BenchmarkParseLarge reports what parsing allocates per input byte (alloc/byte): the
+// loader keeps a position for every value, and must stay within a small multiple of
+// the input.
+func BenchmarkParseLarge(b *testing.B) {
+	data := largeProfile()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for b.Loop() {
+		if _, err := Parse("large.json", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N)/float64(len(data)), "alloc/byte")
 }

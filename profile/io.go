@@ -37,7 +37,7 @@ func Parse(name string, data []byte) (*Profile, error) {
 		return nil, err
 	}
 	if len(ps) != 1 {
-		return nil, ErrorList{{File: name, Msg: fmt.Sprintf("holds %d profiles, expected one (use LoadAll or pick one)", len(ps))}}
+		return nil, ErrorList{{File: name, Msg: fmt.Sprintf("holds %d profiles where one is expected: put each profile in a file of its own", len(ps))}}
 	}
 	return ps[0], nil
 }

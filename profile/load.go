@@ -63,7 +63,9 @@ func Decode(name string, data []byte, opts ParseOptions) ([]*Profile, error) {
 			}
 			continue
 		}
-		d := &decoder{reporter: newReporter(name, nil), opts: opts}
+		// One position per value: sizing the map once saves its repeated growth, which
+		// dominated what large profiles allocated.
+		d := &decoder{reporter: newReporter(name, make(map[string]Position, doc.count())), opts: opts}
 		if doc.kind != kindObject {
 			d.atPos(doc.pos, "", "", "expected a seccomp profile (a JSON or YAML object), got %s", article(doc.kind))
 			add(nil, d)
@@ -144,7 +146,7 @@ func resourceItems(file string, n *node, errs *ErrorList) []resourceItem {
 }
 
 func decodeResource(file string, n *node, prefix string, opts ParseOptions) (*Profile, *decoder) {
-	d := &decoder{reporter: newReporter(file, nil), opts: opts, dialect: dialectSPO}
+	d := &decoder{reporter: newReporter(file, make(map[string]Position, n.count())), opts: opts, dialect: dialectSPO}
 	d.prefix = prefix
 	if n.kind != kindObject {
 		d.atPos(n.pos, "", "", "expected a SeccompProfile object, got %s", article(n.kind))

@@ -49,6 +49,18 @@ type member struct {
 	value  *node
 }
 
+// count returns the number of values in the tree under n, n included.
+func (n *node) count() int {
+	c := 1
+	for _, m := range n.members {
+		c += m.value.count()
+	}
+	for _, e := range n.elems {
+		c += e.count()
+	}
+	return c
+}
+
 // get returns the value of key, or nil.
 func (n *node) get(key string) *node {
 	for i := range n.members {

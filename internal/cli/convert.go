@@ -160,7 +160,7 @@ func runConvert(opts *convertOptions) error {
 		return err
 	}
 	if err := profile.WriteFileAtomic(opts.output, out, 0o644); err != nil {
-		return UsageError(fmt.Errorf("writing %s: %w", opts.output, err))
+		return UsageError(err)
 	}
 	return nil
 }

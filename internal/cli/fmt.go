@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 
@@ -92,7 +91,7 @@ func runFmt(opts *fmtOptions) error {
 				perm = fi.Mode().Perm()
 			}
 			if err := profile.WriteFileAtomic(file, out, perm); err != nil {
-				fmt.Fprintf(opts.app.ErrOut, "%s: writing: %v\n", file, err)
+				fmt.Fprintln(opts.app.ErrOut, err)
 				bad = true
 			}
 		default:
@@ -119,40 +118,4 @@ func normalizeProfiles(name string, data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return out, nil
-}
-
-// readProfileInput reads a file, or stdin for "-".
-func readProfileInput(app *App, file string) ([]byte, error) {
-	if file == "-" {
-		data, err := io.ReadAll(app.In)
-		if err != nil {
-			return nil, fmt.Errorf("<stdin>: %w", err)
-		}
-		return data, nil
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		// os errors already name the file.
-		return nil, err
-	}
-	return data, nil
-}
-
-func inputName(file string) string {
-	if file == "-" {
-		return "<stdin>"
-	}
-	return file
-}
-
-// printProfileError prints a loader error one problem a line, each with its location.
-func printProfileError(w io.Writer, err error) {
-	var list profile.ErrorList
-	if errors.As(err, &list) {
-		for _, e := range list {
-			fmt.Fprintln(w, e.Error())
-		}
-		return
-	}
-	fmt.Fprintln(w, err)
 }

@@ -85,7 +85,7 @@ func writeProfile(app *App, rec *record.Recording, opts generate.Options, out st
 		return rep, err
 	}
 	if err := profile.WriteFile(out, p); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", out, err)
+		return nil, err
 	}
 	return rep, nil
 }

@@ -47,7 +47,7 @@ func writeManifests(app *App, dir, name string, data []byte) error {
 	}
 	path := filepath.Join(dir, name)
 	if err := profile.WriteFileAtomic(path, data, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
 	fmt.Fprintf(app.ErrOut, "wrote %s\n", path)
 	return nil
@@ -99,7 +99,7 @@ Exit codes: 0 written; 2 a profile does not load, an unsafe or duplicate key, ov
 func runK8sConfigMap(opts *k8sConfigMapOptions) error {
 	var files []kube.ProfileFile
 	for _, path := range opts.files {
-		pf, err := profileFiles(path)
+		pf, err := profileFiles(opts.app, path)
 		if err != nil {
 			return err
 		}
@@ -121,12 +121,12 @@ func runK8sConfigMap(opts *k8sConfigMapOptions) error {
 
 // profileFiles loads the profiles in path and returns them as the JSON the kubelet
 // reads, keyed by file name. A JSON profile is kept byte for byte.
-func profileFiles(path string) ([]kube.ProfileFile, error) {
-	ps, err := profile.LoadAll(path)
+func profileFiles(app *App, path string) ([]kube.ProfileFile, error) {
+	raw, err := readProfileInput(app, path)
 	if err != nil {
 		return nil, UsageError(err)
 	}
-	raw, err := os.ReadFile(path)
+	ps, err := profile.ParseAll(path, raw)
 	if err != nil {
 		return nil, UsageError(err)
 	}
@@ -207,7 +207,7 @@ Exit codes: 0 written; 2 a profile does not load or cannot be expressed.`,
 func runK8sProfileCR(opts *k8sProfileCROptions) error {
 	var ps []*profile.Profile
 	for _, path := range opts.files {
-		loaded, err := profile.LoadAll(path)
+		loaded, err := loadProfiles(opts.app, path)
 		if err != nil {
 			return UsageError(err)
 		}
@@ -319,7 +319,7 @@ func runK8sPatch(opts *k8sPatchOptions) error {
 			return UsageError(err)
 		}
 		if _, err := os.Stat(opts.profileFile); err == nil {
-			if _, err := profile.LoadAll(opts.profileFile); err != nil {
+			if _, err := loadProfiles(opts.app, opts.profileFile); err != nil {
 				return UsageError(err)
 			}
 		}
@@ -344,13 +344,7 @@ func runK8sPatch(opts *k8sPatchOptions) error {
 	if n != 1 {
 		return UsageError(errors.New("give exactly one of --profile, --localhost, --runtime-default and --unconfined"))
 	}
-	var in []byte
-	var err error
-	if opts.file == "-" {
-		in, err = io.ReadAll(opts.app.In)
-	} else {
-		in, err = os.ReadFile(opts.file)
-	}
+	in, err := readProfileInput(opts.app, opts.file)
 	if err != nil {
 		return UsageError(err)
 	}
@@ -371,7 +365,7 @@ func runK8sPatch(opts *k8sPatchOptions) error {
 			perm = fi.Mode().Perm()
 		}
 		if err := profile.WriteFileAtomic(opts.file, res.Data, perm); err != nil {
-			return fmt.Errorf("writing %s: %w", opts.file, err)
+			return err
 		}
 		fmt.Fprintf(opts.app.ErrOut, "%s: patched %s\n", opts.file, strings.Join(nonNil(res.Targets), ", "))
 		return nil

@@ -107,7 +107,7 @@ func runMerge(opts *mergeOptions) error {
 	if opts.out == "" {
 		opts.app.Out.Write(data)
 	} else if err := profile.WriteFileAtomic(opts.out, data, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", opts.out, err)
+		return err
 	}
 	kind := "allowlists"
 	if !rep.Allowlist {

@@ -165,7 +165,7 @@ func runMonitor(opts *monitorOptions) error {
 	if !opts.suggest {
 		return nil
 	}
-	sgs := sg.Suggestions(profile.Load)
+	sgs := sg.Suggestions(func(path string) (*profile.Profile, error) { return loadProfile(opts.app, path) })
 	if opts.format == "json" {
 		if sgs == nil {
 			sgs = []monitor.Suggestion{}

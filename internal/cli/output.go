@@ -47,10 +47,7 @@ func writeOutput(app *App, out string, data []byte) error {
 		_, err := app.Out.Write(data)
 		return err
 	}
-	if err := profile.WriteFileAtomic(out, data, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	return nil
+	return profile.WriteFileAtomic(out, data, 0o644)
 }
 
 // checkOutputPath fails early when a file named by -o cannot be written later: a

@@ -193,7 +193,7 @@ func runRecord(ctx context.Context, opts *recordOptions) error {
 			return err
 		}
 		if err := profile.WriteFileAtomic(opts.saveTrace, buf.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("writing %s: %w", opts.saveTrace, err)
+			return err
 		}
 	}
 	if len(res.Recording.Calls) == 0 {

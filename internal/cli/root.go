@@ -20,6 +20,8 @@ type App struct {
 	ErrOut io.Writer
 	// Name is how the user invoked us: "seccompctl" or "kubectl seccomp".
 	Name string
+	// MaxInputMiB bounds each input file (--max-input-mib); 0 means the default.
+	MaxInputMiB int
 }
 
 // verbs lists the constructors of every top-level command, one line each.
@@ -61,6 +63,7 @@ Exit codes: 0 success; 1 findings, a failed check or a mismatch; 2 usage error o
 		// As a kubectl plugin the name has two words; help and errors must show both.
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: app.Name},
 	}
+	root.PersistentFlags().IntVar(&app.MaxInputMiB, "max-input-mib", defaultMaxInputMiB, "the largest input file to read, in MiB")
 	root.SetIn(app.In)
 	root.SetOut(app.Out)
 	root.SetErr(app.ErrOut)

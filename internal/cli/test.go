@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -140,7 +139,7 @@ func runTest(opts *testOptions) error {
 	}
 	po := probe.Options{Caps: opts.caps, Timeout: opts.timeout}
 	if opts.expect != "" {
-		raw, err := os.ReadFile(opts.expect)
+		raw, err := readProfileInput(opts.app, opts.expect)
 		if err != nil {
 			return UsageError(err)
 		}

@@ -20,15 +20,31 @@ import (
 // kept. A character device (/dev/null, /dev/stdout) or a FIFO is opened and written,
 // never replaced: renaming over /dev/null as root would break the whole machine.
 // Directories, block devices and sockets are refused.
+//
+// Errors read "writing PATH: reason", PATH as the caller gave it.
 func Write(path string, data []byte, perm fs.FileMode) error {
 	target, fi, err := resolve(path)
+	if err == nil {
+		if fi != nil && !fi.Mode().IsRegular() {
+			err = writeThrough(target, fi, data)
+		} else {
+			err = replace(target, fi, data, perm)
+		}
+	}
 	if err != nil {
-		return err
+		// The os errors name the temporary file or the link's target; say the
+		// path the user named once, with the reason.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = le.Err
+		}
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if fi != nil && !fi.Mode().IsRegular() {
-		return writeThrough(path, target, fi, data)
-	}
-	return replace(target, fi, data, perm)
+	return nil
 }
 
 // resolve follows path's symbolic links. It returns the file to write and its
@@ -56,7 +72,7 @@ func resolve(path string) (string, fs.FileInfo, error) {
 			dest = filepath.Join(filepath.Dir(path), dest)
 		}
 		if l, lerr := os.Lstat(dest); lerr == nil && l.Mode()&fs.ModeSymlink != 0 {
-			return "", nil, fmt.Errorf("%s: a symbolic link to a missing file through another link (%s): write the final path instead", path, dest)
+			return "", nil, fmt.Errorf("a symbolic link to a missing file through another link (%s): name the final path instead", dest)
 		}
 		return dest, nil, nil
 	}
@@ -70,14 +86,14 @@ func resolve(path string) (string, fs.FileInfo, error) {
 	return target, fi, nil
 }
 
-func writeThrough(path, target string, fi fs.FileInfo, data []byte) error {
+func writeThrough(target string, fi fs.FileInfo, data []byte) error {
 	m := fi.Mode()
 	switch {
 	case m.IsDir():
-		return fmt.Errorf("%s: is a directory: name a file to write", path)
+		return errors.New("is a directory: name a file to write")
 	case m&fs.ModeCharDevice != 0, m&fs.ModeNamedPipe != 0:
 	default:
-		return fmt.Errorf("%s: not a regular file, character device or FIFO (%v): refusing to write it", path, m.Type())
+		return fmt.Errorf("not a regular file, character device or FIFO (%v): refusing to write it", m.Type())
 	}
 	f, err := os.OpenFile(target, os.O_WRONLY, 0)
 	if err != nil {
@@ -85,7 +101,7 @@ func writeThrough(path, target string, fi fs.FileInfo, data []byte) error {
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
 	return f.Close()
 }
@@ -100,7 +116,7 @@ func replace(path string, old fs.FileInfo, data []byte, perm fs.FileMode) error 
 	defer os.Remove(tmp) // a no-op after the rename
 	fail := func(err error) error {
 		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
 	if _, err := f.Write(data); err != nil {
 		return fail(err)
@@ -122,7 +138,7 @@ func replace(path string, old fs.FileInfo, data []byte, perm fs.FileMode) error 
 		return fail(err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return err

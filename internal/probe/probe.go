@@ -58,11 +58,30 @@ func ParseExpectations(name string, data []byte) (*Expectations, error) {
 	if err := dec.Decode(&e); err != nil {
 		return nil, fmt.Errorf("%s: %w (want allow: [...], deny: [...], errno: EPERM)", name, err)
 	}
-	for _, list := range [][]string{e.Allow, e.Deny} {
-		for _, c := range list {
-			if _, err := ParseCall(c); err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
+	if len(e.Allow) == 0 && len(e.Deny) == 0 {
+		// An empty file would pass every profile.
+		return nil, fmt.Errorf("%s: expects nothing: list syscalls under allow: and deny:", name)
+	}
+	expected := map[string]string{}
+	for _, list := range []struct {
+		key   string
+		calls []string
+	}{{"allow", e.Allow}, {"deny", e.Deny}} {
+		for _, s := range list.calls {
+			c, err := ParseCall(s)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", name, list.key, err)
 			}
+			k := c.String()
+			if prev, ok := expected[k]; ok && prev != list.key {
+				return nil, fmt.Errorf("%s: %s is under both allow and deny: keep one", name, k)
+			}
+			expected[k] = list.key
+		}
+	}
+	if e.Errno != "" {
+		if _, ok := ErrnoNumber(string(e.Errno)); !ok {
+			return nil, fmt.Errorf("%s: errno: unknown errno %q (want a name such as EPERM, or a number)", name, e.Errno)
 		}
 	}
 	return &e, nil

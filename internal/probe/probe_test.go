@@ -2,6 +2,7 @@ package probe
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -13,10 +14,30 @@ func TestParseExpectations(t *testing.T) {
 	if !slices.Equal(e.Allow, []string{"read", "socket(1, 1, 0)"}) || !slices.Equal(e.Deny, []string{"mount"}) || e.Errno != "1" {
 		t.Errorf("got %+v", e)
 	}
-	for _, bad := range []string{"denny: [mount]\n", "allow: [\"socket(1,\"]\n", "errno: [1]\n", "allow: read: x\n"} {
-		if _, err := ParseExpectations("bad.yaml", []byte(bad)); err == nil {
-			t.Errorf("%q accepted", bad)
+	for _, bad := range []struct{ in, msg string }{
+		{"denny: [mount]\n", "denny"},
+		{"allow: [\"socket(1,\"]\n", "missing ')'"},
+		{"errno: [1]\n", "errno"},
+		{"allow: read: x\n", "bad.yaml"},
+		// An empty file, or one with empty lists, would pass any profile.
+		{"", "expects nothing"},
+		{"allow: []\ndeny: []\n", "expects nothing"},
+		{"errno: EPERM\n", "expects nothing"},
+		// A call cannot be both.
+		{"allow: [read, mount]\ndeny: [ mount ]\n", "mount is under both allow and deny"},
+		{"allow: [\"socket(1, 1, 0)\"]\ndeny: [\"socket(1,1,0)\"]\n", "socket(1, 1, 0) is under both"},
+		// Errors in the file name the file, not the profile tested against it.
+		{"deny: [mount]\nerrno: EPREM\n", "unknown errno \"EPREM\""},
+	} {
+		_, err := ParseExpectations("bad.yaml", []byte(bad.in))
+		if err == nil || !strings.Contains(err.Error(), bad.msg) || !strings.HasPrefix(err.Error(), "bad.yaml: ") {
+			t.Errorf("%q: error %v, want bad.yaml: ...%s", bad.in, err, bad.msg)
 		}
+	}
+	// The same syscall with different arguments may be both: socket(AF_UNIX) allowed,
+	// socket(AF_VSOCK) denied.
+	if _, err := ParseExpectations("ok.yaml", []byte("allow: [\"socket(1, 1, 0)\"]\ndeny: [\"socket(40, 1, 0)\"]\n")); err != nil {
+		t.Error(err)
 	}
 }
 
