@@ -15,6 +15,7 @@ packages=(
 	python3         # record: python3 workload
 	gcc             # record: the realistic workload of the overhead benchmark
 	etcd-server     # agent: integration tests run a real etcd + kube-apiserver
+	chromium        # report: the HTML report is loaded and checked in headless chromium (internal/cli)
 )
 
 missing=()

@@ -121,22 +121,32 @@ func runExplain(opts *explainOptions) error {
 	if err != nil {
 		return err
 	}
-	d, err := f.Explain(arch, nr, args)
+	res, err := explainCall(f, inputName(opts.file), arch, nr, name, args)
 	if err != nil {
 		return err
-	}
-	res := explainJSON{Profile: inputName(opts.file), Arch: arch.String(), Syscall: name, Nr: nr, Args: args, Decision: d,
-		Cacheable: arch != syscalls.X32 && f.Program.ConstAllow(int32(nr), arch.AuditArch())}
-	if d.Rule != nil {
-		if pos, ok := f.Profile.Pos(fmt.Sprintf("syscalls[%d]", d.Rule.Rule)); ok {
-			res.Position = fmt.Sprintf("%s:%d:%d", inputName(opts.file), pos.Line, pos.Column)
-		}
 	}
 	if opts.format == "json" {
 		return writeJSON(opts.app.Out, res)
 	}
 	printExplanation(opts.app.Out, f, &res)
 	return nil
+}
+
+// explainCall says what the compiled profile f (read from file) does with one call;
+// the report's tests check every row of the page against it.
+func explainCall(f *filter.Filter, file string, arch syscalls.Arch, nr int, name string, args [6]uint64) (explainJSON, error) {
+	d, err := f.Explain(arch, nr, args)
+	if err != nil {
+		return explainJSON{}, err
+	}
+	res := explainJSON{Profile: file, Arch: arch.String(), Syscall: name, Nr: nr, Args: args, Decision: d,
+		Cacheable: arch != syscalls.X32 && f.Program.ConstAllow(int32(nr), arch.AuditArch())}
+	if d.Rule != nil {
+		if pos, ok := f.Profile.Pos(fmt.Sprintf("syscalls[%d]", d.Rule.Rule)); ok {
+			res.Position = fmt.Sprintf("%s:%d:%d", file, pos.Line, pos.Column)
+		}
+	}
+	return res, nil
 }
 
 // parseSyscall reads a syscall name or number on arch.

@@ -37,6 +37,7 @@ var verbs = []func(*App) *cobra.Command{
 	newCmdTestExecHelper,
 	newCmdDiff,
 	newCmdCompare,
+	newCmdReport,
 	newCmdMerge,
 	newCmdRecord,
 	newCmdRecordHelper,
