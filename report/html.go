@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/seccompctl/seccompctl/diff"
-	"github.com/seccompctl/seccompctl/filter"
+	"github.com/seccompctl/seccompctl/semantics"
 )
 
 var (
@@ -144,12 +144,12 @@ func maxInt(a, b int) int {
 }
 
 func reasonText(reason string) string {
-	switch filter.Reason(reason) {
-	case filter.ReasonDefault:
+	switch semantics.Reason(reason) {
+	case semantics.ReasonDefault:
 		return "default"
-	case filter.ReasonENOSYS:
+	case semantics.ReasonENOSYS:
 		return "ENOSYS"
-	case filter.ReasonBadArch:
+	case semantics.ReasonBadArch:
 		return "architecture refused"
 	}
 	return reason

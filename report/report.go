@@ -13,10 +13,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/seccompctl/seccompctl/bpf"
 	"github.com/seccompctl/seccompctl/diff"
-	"github.com/seccompctl/seccompctl/filter"
 	"github.com/seccompctl/seccompctl/lint"
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/semantics"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -227,19 +228,20 @@ func verdict(cs []diff.Comparison, base string, errs int) string {
 	return strings.Join(parts, "; ")
 }
 
-// decide fills r.Syscalls: for each node architecture the profile and the baseline
-// are compiled as runc would on such a machine, and every syscall of its table is
-// explained.
+// decide fills r.Syscalls: on each node architecture the profile and the baseline get
+// their meaning for a container with caps (package semantics, what the compiler
+// builds its program from), and every syscall of the architecture's table is looked
+// up in it.
 func (r *Report) decide(p, base *profile.Profile, arches []syscalls.Arch, caps []string) error {
 	rows := map[string]*Syscall{}
 	for ai, arch := range arches {
-		f, err := filter.Compile(p, filter.Options{Native: arch, Caps: caps})
+		m, err := semantics.ForNode(p, arch, semantics.Options{Caps: caps})
 		if err != nil {
-			return fmt.Errorf("compiling for %s: %w", arch, err)
+			return err
 		}
-		bf, err := filter.Compile(base, filter.Options{Native: arch, Caps: caps})
+		bm, err := semantics.ForNode(base, arch, semantics.Options{Caps: caps})
 		if err != nil {
-			return fmt.Errorf("compiling the baseline for %s: %w", arch, err)
+			return fmt.Errorf("the baseline: %w", err)
 		}
 		for _, e := range syscalls.Table(arch) {
 			row := rows[e.Name]
@@ -253,13 +255,13 @@ func (r *Report) decide(p, base *profile.Profile, arches []syscalls.Arch, caps [
 				}
 				rows[e.Name] = row
 			}
-			d, err := decideOne(f, arch, e.Name, e.Nr)
+			d, err := decideOne(m, arch, e.Name)
 			if err != nil {
 				return err
 			}
-			bd, err := decideOne(bf, arch, e.Name, e.Nr)
+			bd, err := decideOne(bm, arch, e.Name)
 			if err != nil {
-				return err
+				return fmt.Errorf("the baseline: %w", err)
 			}
 			d.Baseline = bd.State
 			row.Decisions = append(row.Decisions, d)
@@ -280,70 +282,47 @@ func (r *Report) decide(p, base *profile.Profile, arches []syscalls.Arch, caps [
 	return nil
 }
 
-// decideOne says what f does with syscall name (number nr) on arch. The state follows
-// libseccomp's meaning as runc loads it: the first unconditional rule for a syscall
-// decides every call; otherwise its conditional rules decide the calls they match and
-// the default action the rest.
-func decideOne(f *filter.Filter, arch syscalls.Arch, name string, nr int) (Decision, error) {
-	ex, err := f.Explain(arch, nr, [6]uint64{})
-	if err != nil {
-		return Decision{}, err
+// decideOne says what the meaning m gives syscall name on arch, in the words of
+// explain: the return value every call gets and the rule behind it, or the
+// conditional rules tried in order and the action for calls none matches.
+func decideOne(m *semantics.Meaning, arch syscalls.Arch, name string) (Decision, error) {
+	t, ok := m.Syscall(arch, name)
+	if !ok {
+		return Decision{}, fmt.Errorf("%s: no meaning for %s", arch.Name(), name)
 	}
-	d := Decision{Arch: arch.String(), Nr: nr, Action: ex.Action, Reason: string(ex.Reason)}
-	rp := f.Profile
-	defPasses := passes(rp.DefaultAction)
-	var conds []RuleInfo
-	somePass := false
-	for i := range rp.Syscalls {
-		rule := &rp.Syscalls[i]
-		if !slices.Contains(rule.AllNames(), name) {
-			continue
+	d := Decision{Arch: arch.String(), Nr: int(t.Nr), Reason: string(t.Reason), State: stateNames[t.Permits]}
+	if !t.Conditional() {
+		d.Action = bpf.RetString(t.Ret)
+		if t.Rule != nil {
+			d.Rules = []RuleInfo{ruleInfo(m.Profile, t.Rule.Rule, t.Ret)}
 		}
-		info := ruleInfo(rp, i)
-		if len(rule.Args) == 0 {
-			d.Rules = []RuleInfo{info}
-			d.State = stateOf(passes(rule.Action))
-			return d, nil
-		}
-		if !slices.ContainsFunc(conds, func(c RuleInfo) bool { return c.Action == info.Action && c.Conditions == info.Conditions }) {
-			conds = append(conds, info)
-		}
-		somePass = somePass || passes(rule.Action) != defPasses
-	}
-	d.State = stateOf(passes(rp.DefaultAction))
-	if ex.Reason != filter.ReasonRule && ex.Reason != filter.ReasonDefault {
-		// ENOSYS above the highest named number, or an architecture the program refuses:
-		// no call gets through whatever the default says.
-		d.State = stateOf(false)
-	}
-	if len(conds) == 0 {
 		return d, nil
 	}
-	d.Rules = conds
-	if somePass {
-		d.State = Conditional
-	}
 	var acts []string
-	for _, c := range conds {
-		if !slices.Contains(acts, c.Action) {
-			acts = append(acts, c.Action)
+	for _, cr := range t.Rules {
+		info := ruleInfo(m.Profile, cr.Ref.Rule, cr.Ret)
+		if slices.ContainsFunc(d.Rules, func(c RuleInfo) bool { return c.Index == info.Index }) {
+			continue // one rule naming a call twice, or reached through socketcall
+		}
+		d.Rules = append(d.Rules, info)
+		if !slices.Contains(acts, info.Action) {
+			acts = append(acts, info.Action)
 		}
 	}
-	d.Action = fmt.Sprintf("%s under %d %s, otherwise %s", strings.Join(acts, " or "), len(conds),
-		map[bool]string{true: "condition", false: "conditions"}[len(conds) == 1], actionString(rp.DefaultAction, rp.DefaultErrnoRet))
+	d.Action = fmt.Sprintf("%s under %d %s, otherwise %s", strings.Join(acts, " or "), len(d.Rules),
+		map[bool]string{true: "condition", false: "conditions"}[len(d.Rules) == 1], bpf.RetString(t.Default))
 	return d, nil
 }
 
-func stateOf(pass bool) string {
-	if pass {
-		return Allowed
-	}
-	return Denied
+var stateNames = map[semantics.Permit]string{
+	semantics.PermitAll:  Allowed,
+	semantics.PermitSome: Conditional,
+	semantics.PermitNone: Denied,
 }
 
-func ruleInfo(rp *profile.Profile, i int) RuleInfo {
+func ruleInfo(rp *profile.Profile, i int, ret uint32) RuleInfo {
 	rule := &rp.Syscalls[i]
-	info := RuleInfo{Index: i, Action: actionString(rule.Action, rule.ErrnoRet), Conditions: Conditions(rule.Args),
+	info := RuleInfo{Index: i, Action: bpf.RetString(ret), Conditions: Conditions(rule.Args),
 		Comment: rule.Comment, Provenance: Provenance(rule.Comment)}
 	if pos, ok := rp.Pos(fmt.Sprintf("syscalls[%d]", i)); ok {
 		info.Position = fmt.Sprintf("%s:%d", nameOf(rp), pos.Line)
@@ -357,8 +336,6 @@ func nameOf(p *profile.Profile) string {
 	}
 	return "profile"
 }
-
-func passes(a profile.Action) bool { return a == profile.ActAllow || a == profile.ActLog }
 
 // actionString renders an action the way the filter's decisions do: ALLOW, ERRNO(1).
 func actionString(a profile.Action, errno *uint) string {

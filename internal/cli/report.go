@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -70,6 +69,9 @@ func runReport(opts *reportOptions) error {
 	if err := checkFormat(opts.format, "html", "json"); err != nil {
 		return err
 	}
+	if err := checkOutputPath("-o", opts.output); err != nil {
+		return err
+	}
 	co, err := compareOptions(opts.arches, opts.caps)
 	if err != nil {
 		return err
@@ -107,21 +109,8 @@ func runReport(opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.output == "" || opts.output == "-" {
-		_, err = opts.app.Out.Write(buf.Bytes())
-		return err
-	}
-	if err := writeOutputFile(opts.output, buf.Bytes()); err != nil {
+	if err := writeOutput(opts.app, opts.output, buf.Bytes()); err != nil {
 		return UsageError(fmt.Errorf("writing the report: %w (choose a writable -o path)", err))
 	}
 	return nil
-}
-
-// writeOutputFile replaces a regular file (or creates one) atomically; a device or
-// pipe such as /dev/stdout is written in place, as renaming over it would replace it.
-func writeOutputFile(path string, data []byte) error {
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return os.WriteFile(path, data, 0o644)
-	}
-	return profile.WriteFileAtomic(path, data, 0o644)
 }

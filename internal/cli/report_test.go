@@ -31,7 +31,7 @@ func TestReportBadInput(t *testing.T) {
 		{"baseline does not load", []string{"report", good, "--baseline", bad, "-o", filepath.Join(dir, "b.html")}, filepath.Join(dir, "b.html"), "bad.json:1:"},
 		{"old does not load", []string{"report", good, "--old", bad, "-o", filepath.Join(dir, "c.html")}, filepath.Join(dir, "c.html"), "bad.json:1:"},
 		{"missing profile", []string{"report", filepath.Join(dir, "none.json"), "-o", filepath.Join(dir, "d.html")}, filepath.Join(dir, "d.html"), "none.json"},
-		{"output directory missing", []string{"report", good, "-o", filepath.Join(dir, "no", "such", "r.html")}, filepath.Join(dir, "no"), "writing the report"},
+		{"output directory missing", []string{"report", good, "-o", filepath.Join(dir, "no", "such", "r.html")}, filepath.Join(dir, "no"), "no such file or directory"},
 		{"unknown format", []string{"report", good, "--format", "pdf", "-o", filepath.Join(dir, "e.html")}, filepath.Join(dir, "e.html"), "--format"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
