@@ -262,6 +262,17 @@ func decodeARM64(code []byte, addr uint64) minst {
 			m.op, m.dst, m.imm = eImm, dst, 0
 			return m
 		}
+	case "ORR":
+		// orr xd, xzr, #imm is how Go materializes some constants (the syscall number).
+		if isZR(in.Args[1]) {
+			if imm, ok := immOf(in.Args[2]); ok {
+				m.op, m.dst, m.imm = eImm, dst, imm
+				if !dst64 {
+					m.imm = int64(uint32(imm))
+				}
+				return m
+			}
+		}
 	case "UXTW", "SXTW":
 		if s, _, ok := a64Reg(in.Args[1]); ok && s != aSP {
 			m.op, m.dst, m.src = eReg, dst, s
@@ -302,8 +313,16 @@ func a64Store(m minst, op string, in arm64asm.Inst) minst {
 			}
 		case (op == "STR" || op == "STUR") && isZR(in.Args[0]):
 			m.op, m.imm, m.off = eStoreImm, 0, off-wb
+		case pair && okr && isZR(in.Args[0]) && isZR(in.Args[1]):
+			m.op, m.imm, m.off = eStoreImm, 0, off-wb
+			m.dst2 = -3 // both slots zero
 		default:
-			m.fpSt = true // a narrower or vector store into the frame
+			// A narrower, vector or zero-register store into the frame: whatever
+			// slot it overlaps becomes unknown.
+			m.op, m.src, m.off, m.stSize = eStore, -1, off-wb, 16
+			if pair {
+				m.stSize = 32
+			}
 		}
 		return m
 	}

@@ -11,6 +11,7 @@ import (
 type localCall struct {
 	caller, callee int
 	addr           uint64
+	fall           bool // falls through at addr (the caller's end) instead of calling
 }
 
 // code decodes every function: syscall sites with their numbers, calls, address-taken
@@ -150,7 +151,7 @@ func (b *builder) scanFn(fi int, fn *fnCode, fs *fnSummary, calls []localCall) [
 				break
 			}
 			if ci := b.funcAt(m.target); ci >= 0 {
-				calls = append(calls, localCall{fi, ci, m.addr})
+				calls = append(calls, localCall{fi, ci, m.addr, false})
 			}
 		case kIndCall, kIndJmp:
 			if memRef {
@@ -180,13 +181,15 @@ func (b *builder) scanFn(fi int, fn *fnCode, fs *fnSummary, calls []localCall) [
 			}
 		}
 	}
-	if n := len(fn.insts); b.gap[fi] && n > 0 {
-		// Code without symbols or unwind tables may fall through into the next piece.
+	if n := len(fn.insts); n > 0 {
+		// Code without symbols or unwind tables may fall through into the next piece, and
+		// so may a function into code its unwind range leaves out (glibc's clone3 ends
+		// its range just before the syscall instruction).
 		switch fn.insts[n-1].kind {
 		case kRet, kJmp, kIndJmp:
 		default:
-			if ci := b.funcAt(fn.end); ci >= 0 {
-				calls = append(calls, localCall{fi, ci, fn.insts[n-1].addr})
+			if ci := b.funcAt(fn.end); ci >= 0 && (b.gap[fi] || b.gap[ci]) {
+				calls = append(calls, localCall{fi, ci, fn.end, true})
 			}
 		}
 	}
@@ -200,7 +203,7 @@ func (b *builder) callSlot(fi int, fn *fnCode, ii int, fs *fnSummary, slot gotSl
 		return calls
 	}
 	if ci := b.funcAt(slot.local); ci >= 0 {
-		calls = append(calls, localCall{fi, ci, fn.insts[ii].addr})
+		calls = append(calls, localCall{fi, ci, fn.insts[ii].addr, false})
 	}
 	return calls
 }
@@ -300,14 +303,19 @@ func (b *builder) resolveWrappers(calls []localCall, decode func(int) (*fnCode, 
 			if fn == nil {
 				continue
 			}
-			ii := fn.index(c.addr)
+			ii, kind := fn.index(c.addr), kCall
+			if c.fall {
+				ii, kind = len(fn.insts), kJmp
+			} else if ii >= 0 {
+				kind = fn.insts[ii].kind
+			}
 			if ii < 0 {
 				continue
 			}
 			caller := &b.s.Funcs[c.caller]
 			was := caller.WrapperReg
 			b.s.Sites++
-			b.addSite(caller, c.addr, fn.valuesAt(ii, b.paramLoc(reg, fn.insts[ii].kind)), b.funcName(w))
+			b.addSite(caller, c.addr, fn.valuesAt(ii, b.paramLoc(reg, kind)), b.funcName(w))
 			caller.WCalls = append(caller.WCalls, b.starts[w])
 			if was < 0 && caller.WrapperReg >= 0 {
 				work = append(work, c.caller)

@@ -124,6 +124,9 @@ func (f *fnCode) buildBlocks() {
 }
 
 func (f *fnCode) blockOfInst(i int) int {
+	if i >= len(f.insts) {
+		return len(f.blocks) - 1 // just past the end: the value falling through
+	}
 	return sort.Search(len(f.blocks), func(b int) bool { return f.blocks[b].last >= i })
 }
 
@@ -244,7 +247,7 @@ func step(m *minst, l loc, depth int64) (loc, value, bool, bool) {
 				return loc{reg: m.dst2}, value{}, false, true
 			}
 		case eStoreImm:
-			if m.off == l.off {
+			if m.off == l.off || (m.dst2 == -3 && m.off+8 == l.off) {
 				return l, value{K: vConst, V: m.imm}, true, true
 			}
 		}

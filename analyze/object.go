@@ -295,8 +295,10 @@ func (b *builder) functions() error {
 		name string
 	}
 	fns := map[uint64]fn{}
+	// end == start means the size is unknown (assembly labels, the entry point): the
+	// function runs to the next known start.
 	add := func(start, end uint64, name string) {
-		if start == 0 || end <= start || !b.inText(start) {
+		if start == 0 || end < start || !b.inText(start) {
 			return
 		}
 		old, ok := fns[start]
@@ -321,7 +323,7 @@ func (b *builder) functions() error {
 		for _, s := range list {
 			t := elf.ST_TYPE(s.Info)
 			if (t == elf.STT_FUNC || t == elf.STT_GNU_IFUNC) && s.Section != elf.SHN_UNDEF && s.Value != 0 {
-				add(s.Value, s.Value+max(s.Size, 1), s.Name)
+				add(s.Value, s.Value+s.Size, s.Name)
 			}
 		}
 	}
@@ -350,7 +352,7 @@ func (b *builder) functions() error {
 	}
 	if e := f.Entry; e != 0 && b.inText(e) {
 		if _, ok := fns[e]; !ok {
-			add(e, e+1, "_start")
+			add(e, e, "")
 		}
 	}
 	if len(fns) > maxFuncs {
@@ -406,8 +408,10 @@ func (b *builder) layout(extra map[uint64]bool) {
 			}
 			f, isExact := b.exact[st]
 			end := hi
-			if isExact {
+			if isExact && f.end > st {
 				end = min(f.end, hi)
+			} else {
+				isExact = false // unknown size: may fall through into what follows
 			}
 			if i+1 < len(all) && all[i+1] < end {
 				end = all[i+1]
