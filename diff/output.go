@@ -81,3 +81,80 @@ func WriteCompareText(w io.Writer, cs []Comparison) error {
 	}
 	return nil
 }
+
+// WriteMarkdown writes a Result as GitHub-flavoured markdown for a pull-request
+// comment: a table of changes per architecture group, then the risk of what was added
+// and the new lint findings as tables.
+func WriteMarkdown(w io.Writer, r *Result) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### seccomp profile changes: `%s` → `%s`\n\n", mdCode(r.Old), mdCode(r.New))
+	if !r.Different {
+		b.WriteString("No difference in meaning.\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	if r.DefaultAction != nil {
+		fmt.Fprintf(&b, "**defaultAction:** `%s` → `%s` (every syscall neither profile names)\n\n", r.DefaultAction.Old, r.DefaultAction.New)
+	}
+	if r.Flags != nil {
+		fmt.Fprintf(&b, "**flags:** `%s` → `%s`\n\n", r.Flags.Old, r.Flags.New)
+	}
+	if len(r.Arches) > 0 {
+		b.WriteString("| architectures | change | syscalls |\n|---|---|---|\n")
+		for _, a := range r.Arches {
+			arches := mdCell(strings.Join(a.Arches, ", "))
+			for _, s := range a.Added {
+				fmt.Fprintf(&b, "| %s | now `%s` (%d) | %s |\n", arches, s.Action, len(s.Syscalls), mdNames(s.Syscalls))
+			}
+			for _, s := range a.Removed {
+				fmt.Fprintf(&b, "| %s | no longer `%s` (%d) | %s |\n", arches, s.Action, len(s.Syscalls), mdNames(s.Syscalls))
+			}
+			for _, c := range a.Changed {
+				fmt.Fprintf(&b, "| %s | `%s` changed | `%s` → `%s` |\n", arches, c.Syscall, mdCode(c.Old), mdCode(c.New))
+			}
+		}
+		b.WriteString("\n")
+	}
+	if len(r.Risks) > 0 {
+		b.WriteString("#### Risk of what was added\n\n| severity | syscall | why it is dangerous |\n|---|---|---|\n")
+		for _, k := range r.Risks {
+			partly := ""
+			if k.Partly {
+				partly = " (under conditions)"
+			}
+			fmt.Fprintf(&b, "| %s | `%s`%s | %s |\n", k.Severity, k.Syscall, partly, mdCell(k.Reason))
+		}
+		b.WriteString("\n")
+	}
+	if len(r.NewFindings) > 0 {
+		b.WriteString("#### New lint findings\n\n| severity | rule | where | finding |\n|---|---|---|---|\n")
+		for _, f := range r.NewFindings {
+			fmt.Fprintf(&b, "| %s | %s | `%s` | %s |\n", f.Severity, f.Rule, mdCode(f.Location()), mdCell(f.Message))
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mdCell makes text safe inside a markdown table cell: a pipe would end the cell and
+// a newline the row.
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "\\", "\\\\")
+	s = strings.ReplaceAll(s, "|", "\\|")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// mdCode makes text safe inside `code` in a table cell: backticks cannot be escaped
+// there, so they become quotes.
+func mdCode(s string) string {
+	return strings.ReplaceAll(mdCell(s), "`", "'")
+}
+
+func mdNames(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = "`" + mdCode(n) + "`"
+	}
+	return strings.Join(out, " ")
+}

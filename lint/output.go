@@ -269,3 +269,28 @@ func sarifURI(file, base string) string {
 	}
 	return filepath.ToSlash(filepath.Clean(file))
 }
+
+// WriteMarkdown writes findings as a GitHub-flavoured markdown table for a
+// pull-request comment, then the summary line; rules link to their long form with
+// `seccompctl lint --explain ID`.
+func WriteMarkdown(w io.Writer, fs []Finding) error {
+	var b strings.Builder
+	b.WriteString("### seccomp lint\n\n")
+	if len(fs) > 0 {
+		b.WriteString("| severity | rule | where | finding |\n|---|---|---|---|\n")
+		for _, f := range fs {
+			fmt.Fprintf(&b, "| %s | %s %s | `%s` | %s |\n", f.Severity, f.Rule, mdCell(f.Name), strings.ReplaceAll(mdCell(f.Location()), "`", "'"), mdCell(f.Message))
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "**%s**\n", Summary(fs))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mdCell makes text safe inside a markdown table cell.
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "\\", "\\\\")
+	s = strings.ReplaceAll(s, "|", "\\|")
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -40,7 +40,8 @@ did not.
 Exit codes: 0 the profiles mean the same; 1 they differ; 2 bad usage or a profile that
 does not load.`,
 		Example: `  seccompctl diff profiles/app-v1.json profiles/app-v2.json
-  seccompctl diff --format json old.json new.json | jq .risks`,
+  seccompctl diff --format json old.json new.json | jq .risks
+  seccompctl diff --format markdown old.json new.json > pr-comment.md`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.old, opts.new = args[0], args[1]
@@ -50,12 +51,12 @@ does not load.`,
 	cmd.Flags().StringSliceVar(&opts.arches, "arch", nil, "node architectures to compare on (default: the profiles' own)")
 	cmd.Flags().StringSliceVar(&opts.caps, "caps", nil, "the container's capabilities for includes/excludes (default: the runtime's default set)")
 	cmd.Flags().StringSliceVar(&opts.runtimes, "runtime", nil, "runtimes for the lint findings: runc, crun, containerd, cri-o (default all)")
-	formatFlag(cmd, &opts.format, "text", "json")
+	formatFlag(cmd, &opts.format, "text", "json", "markdown")
 	return cmd
 }
 
 func runDiff(opts *diffOptions) error {
-	if err := checkFormat(opts.format, "text", "json"); err != nil {
+	if err := checkFormat(opts.format, "text", "json", "markdown"); err != nil {
 		return err
 	}
 	do, err := compareOptions(opts.arches, opts.caps)
@@ -75,9 +76,12 @@ func runDiff(opts *diffOptions) error {
 	if err != nil {
 		return UsageError(err)
 	}
-	if opts.format == "json" {
+	switch opts.format {
+	case "json":
 		err = writeJSON(opts.app.Out, res)
-	} else {
+	case "markdown":
+		err = diff.WriteMarkdown(opts.app.Out, res)
+	default:
 		err = diff.WriteText(opts.app.Out, res)
 	}
 	if err != nil {

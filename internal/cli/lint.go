@@ -79,7 +79,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on
 	f.StringSliceVar(&opts.caps, "caps", nil, "the container's capabilities for includes/excludes (default: the runtime's default set)")
 	f.StringVar(&opts.kernel, "kernel", "", "the nodes' kernel release, for minKernel and actions that need a newer kernel")
 	f.StringSliceVar(&opts.disable, "disable", nil, "rule IDs not to report")
-	formatFlag(cmd, &opts.format, "text", "json", "sarif")
+	formatFlag(cmd, &opts.format, "text", "json", "sarif", "markdown")
 	f.StringVar(&opts.failOn, "fail-on", "error", "exit 1 on findings at or above this severity: error, warning, info or never")
 	f.StringVar(&opts.explain, "explain", "", "print the long form of a rule and exit")
 	f.BoolVar(&opts.list, "list-rules", false, "list every rule and exit")
@@ -103,7 +103,7 @@ func runLint(opts *lintOptions) error {
 		}
 		return nil
 	}
-	if err := checkFormat(opts.format, "text", "json", "sarif"); err != nil {
+	if err := checkFormat(opts.format, "text", "json", "sarif", "markdown"); err != nil {
 		return err
 	}
 	failOn, err := parseFailOn(opts.failOn)
@@ -145,6 +145,10 @@ func runLint(opts *lintOptions) error {
 	switch opts.format {
 	case "json":
 		err = lint.WriteJSON(out, all)
+	case "markdown":
+		if !bad || len(all) > 0 {
+			err = lint.WriteMarkdown(out, all)
+		}
 	case "sarif":
 		wd, _ := os.Getwd()
 		err = lint.WriteSARIF(out, all, lint.SARIFOptions{ToolVersion: buildVersion(), BaseDir: wd})
