@@ -1,0 +1,172 @@
+package lint
+
+// SC6xxx: runtime compatibility: fields containerd drops, constructs runtimes refuse,
+// kernel versions.
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/seccompctl/seccompctl/ociruntime"
+	"github.com/seccompctl/seccompctl/profile"
+)
+
+var sc6001 = &Rule{
+	ID: "SC6001", Name: "containerd-drops-fields", Severity: Warning,
+	Summary: "containerd ignores includes, excludes and archMap in a Localhost profile.",
+	Why: "containerd decodes a Localhost profile straight into the OCI runtime-spec type, which has no " +
+		"includes, excludes, archMap or comment: a rule meant only for containers with CAP_SYS_ADMIN then " +
+		"applies to every container, and archMap's sub-architectures are not filtered as written. CRI-O " +
+		"and Docker evaluate these fields.",
+	Fix: "For containerd, resolve the profile first (seccompctl convert --to docker --caps ... --arch ...) " +
+		"so that it only uses architectures and plain rules, or lint with --runtime cri-o if the nodes run CRI-O.",
+	check: checkContainerdFields,
+}
+
+func checkContainerdFields(ps *pass) {
+	if !slices.Contains(ps.runtimes, "containerd") {
+		return
+	}
+	if len(ps.p.ArchMap) > 0 && len(ps.p.Architectures) == 0 {
+		ps.report("archMap", "", "containerd ignores archMap: the filter covers only the node's native architecture, not the sub-architectures listed here")
+	}
+	for i := range ps.p.Syscalls {
+		r := &ps.p.Syscalls[i]
+		var effects []string
+		if in := r.Includes; in != nil {
+			if len(in.Caps) > 0 {
+				effects = append(effects, "applies to every container, not only those with "+joinList(in.Caps))
+			}
+			if len(in.Arches) > 0 {
+				effects = append(effects, "applies on every architecture, not only "+joinList(in.Arches))
+			}
+			if in.MinKernel != "" {
+				effects = append(effects, "applies on every kernel, not only "+in.MinKernel+" and newer")
+			}
+		}
+		if ex := r.Excludes; ex != nil {
+			if len(ex.Caps) > 0 {
+				effects = append(effects, "applies also to containers with "+joinList(ex.Caps))
+			}
+			if len(ex.Arches) > 0 {
+				effects = append(effects, "applies also on "+joinList(ex.Arches))
+			}
+			if ex.MinKernel != "" {
+				effects = append(effects, "applies also on kernels "+ex.MinKernel+" and newer")
+			}
+		}
+		if len(effects) == 0 {
+			continue
+		}
+		path := fmt.Sprintf("syscalls[%d].includes", i)
+		if r.Includes == nil || (len(r.Includes.Caps) == 0 && len(r.Includes.Arches) == 0 && r.Includes.MinKernel == "") {
+			path = fmt.Sprintf("syscalls[%d].excludes", i)
+		}
+		ps.report(path, "", "containerd ignores includes/excludes: this %s rule for %s %s",
+			r.Action, clip(r.AllNames(), 4), strings.Join(effects, "; "))
+	}
+}
+
+var sc6002 = &Rule{
+	ID: "SC6002", Name: "runtime-rejects", Severity: Error,
+	Summary: "The runtime refuses a construct the profile uses: the container cannot start.",
+	Why: "Runtimes differ in what they accept (measured, docs/runtime-syscalls.md): runc 1.1.5 refuses " +
+		"every entry of \"flags\" and SCMP_ACT_NOTIFY without listenerPath; crun 1.8.1 refuses " +
+		"SECCOMP_FILTER_FLAG_NEW_LISTENER and SECCOMP_FILTER_FLAG_TSYNC_ESRCH; neither accepts " +
+		"SCMP_ACT_NOTIFY as defaultAction.",
+	Fix:   "Drop the construct, or target a runtime that supports it (--runtime).",
+	check: checkRuntimeRejects,
+}
+
+func checkRuntimeRejects(ps *pass) {
+	seen := map[string]bool{}
+	var rts []string
+	for _, rt := range ps.runtimes {
+		for _, oci := range ociRuntimes(rt) {
+			if !seen[oci] {
+				seen[oci] = true
+				rts = append(rts, oci)
+			}
+		}
+	}
+	check := func(path, construct string) {
+		for _, rt := range rts {
+			f, known := ociruntime.Accepts(rt, construct)
+			if !known || f.OK {
+				continue
+			}
+			if construct == "action SCMP_ACT_NOTIFY" && ps.p.ListenerPath != "" && strings.Contains(f.Message, "listenerPath") {
+				continue
+			}
+			msg := f.Message
+			if msg == "" {
+				msg = "it crashed"
+			}
+			ps.report(path, "", "%s %s refuses %s: %s", rt, shortVersion(f.Version), construct, msg)
+		}
+	}
+	check("defaultAction", "defaultAction "+ps.p.DefaultAction.String())
+	for i, f := range ps.p.Flags {
+		check(fmt.Sprintf("flags[%d]", i), "flag "+f.String())
+	}
+	done := map[profile.Action]bool{}
+	for i := range ps.p.Syscalls {
+		a := ps.p.Syscalls[i].Action
+		if done[a] {
+			continue
+		}
+		done[a] = true
+		check(fmt.Sprintf("syscalls[%d].action", i), "action "+a.String())
+	}
+}
+
+// minKernel holds the first kernel with each action and flag (seccomp(2)).
+var minKernel = map[string]string{
+	"SCMP_ACT_KILL_PROCESS":                  "4.14",
+	"SCMP_ACT_LOG":                           "4.14",
+	"SCMP_ACT_NOTIFY":                        "5.0",
+	"SECCOMP_FILTER_FLAG_TSYNC":              "3.17",
+	"SECCOMP_FILTER_FLAG_LOG":                "4.14",
+	"SECCOMP_FILTER_FLAG_SPEC_ALLOW":         "4.17",
+	"SECCOMP_FILTER_FLAG_NEW_LISTENER":       "5.0",
+	"SECCOMP_FILTER_FLAG_TSYNC_ESRCH":        "5.7",
+	"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": "5.19",
+}
+
+var sc6003 = &Rule{
+	ID: "SC6003", Name: "needs-newer-kernel", Severity: Warning,
+	Summary: "An action or flag needs a newer kernel than the one given with --kernel.",
+	Why: "SCMP_ACT_KILL_PROCESS and SCMP_ACT_LOG need Linux 4.14, SCMP_ACT_NOTIFY 5.0, " +
+		"SECCOMP_FILTER_FLAG_LOG 4.14, SPEC_ALLOW 4.17, NEW_LISTENER 5.0, TSYNC_ESRCH 5.7, " +
+		"WAIT_KILLABLE_RECV 5.19 (kernel's Documentation/userspace-api/seccomp_filter.rst and seccomp(2)).",
+	Fix:   "Use an older equivalent (SCMP_ACT_KILL_THREAD, SCMP_ACT_ERRNO) or upgrade the nodes.",
+	check: checkKernel,
+}
+
+func checkKernel(ps *pass) {
+	if ps.opts.Kernel == "" {
+		return
+	}
+	k, err := profile.ParseKernelRelease(ps.opts.Kernel)
+	if err != nil {
+		return
+	}
+	check := func(path, what string) {
+		min, ok := minKernel[what]
+		if !ok {
+			return
+		}
+		m, err := profile.ParseKernelVersion(min)
+		if err == nil && k.Less(m) {
+			ps.report(path, "", "%s needs Linux %s; the node runs %s", what, min, ps.opts.Kernel)
+		}
+	}
+	check("defaultAction", ps.p.DefaultAction.String())
+	for i, f := range ps.p.Flags {
+		check(fmt.Sprintf("flags[%d]", i), f.String())
+	}
+	for i := range ps.p.Syscalls {
+		check(fmt.Sprintf("syscalls[%d].action", i), ps.p.Syscalls[i].Action.String())
+	}
+}
