@@ -2,9 +2,13 @@
 
 package agent
 
-import "errors"
+import (
+	"fmt"
 
-var errNotSupported = errors.New("the node agent needs Linux")
+	"github.com/seccompctl/seccompctl/syscalls"
+)
+
+var errNotSupported = fmt.Errorf("the node agent needs Linux: %w", syscalls.ErrNotSupported)
 
 // Store installs files into one directory; only Linux is supported.
 type Store struct{}

@@ -4,12 +4,14 @@ package audit
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"time"
+
+	"github.com/seccompctl/seccompctl/syscalls"
 )
 
 // errNotSupported is returned where the audit netlink socket does not exist.
-var errNotSupported = errors.New("the audit netlink socket needs Linux")
+var errNotSupported = fmt.Errorf("the audit netlink socket needs Linux: %w", syscalls.ErrNotSupported)
 
 // Conn is a read-only subscription to the kernel's audit multicast group (Linux only).
 type Conn struct{}

@@ -121,7 +121,7 @@ func Diff(old, new *profile.Profile, opts Options) (*Result, error) {
 			if nt.passes == "none" || ot.passes == "all" || (ot.passes == nt.passes) {
 				continue
 			}
-			if reason, ok := lint.Dangerous(n); ok {
+			if reason, ok := syscalls.Dangerous(n); ok {
 				risky[n] = &Risk{Syscall: n, Severity: lint.DangerousSeverity(n), Reason: reason, Partly: nt.passes == "some"}
 			}
 		}

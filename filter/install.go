@@ -1,13 +1,18 @@
 package filter
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/syscalls"
 )
 
-// ErrNotSupported is returned where seccomp filters cannot be installed.
-var ErrNotSupported = errors.New("installing seccomp filters is only supported on Linux")
+// ErrNotSupported is returned (wrapped) where seccomp filters cannot be installed; it
+// is syscalls.ErrNotSupported.
+var ErrNotSupported = syscalls.ErrNotSupported
+
+// errNoSeccomp says why outside Linux.
+var errNoSeccomp = fmt.Errorf("installing seccomp filters needs Linux: %w", ErrNotSupported)
 
 // InstallOptions say how to load a filter.
 type InstallOptions struct {

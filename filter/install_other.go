@@ -9,13 +9,13 @@ import (
 )
 
 // Install is not supported outside Linux.
-func (f *Filter) Install(opts InstallOptions) (*os.File, error) { return nil, ErrNotSupported }
+func (f *Filter) Install(opts InstallOptions) (*os.File, error) { return nil, errNoSeccomp }
 
 // SetNoNewPrivs is not supported outside Linux.
-func SetNoNewPrivs() error { return ErrNotSupported }
+func SetNoNewPrivs() error { return errNoSeccomp }
 
 // Load is not supported outside Linux.
-func Load(prog bpf.Program, flags uint) (int, error) { return -1, ErrNotSupported }
+func Load(prog bpf.Program, flags uint) (int, error) { return -1, errNoSeccomp }
 
 // HasCapSysAdmin is false outside Linux.
 func HasCapSysAdmin() bool { return false }

@@ -1,48 +1,18 @@
 package lint
 
-import (
-	"strings"
-	"sync"
+import "github.com/seccompctl/seccompctl/syscalls"
 
-	"github.com/seccompctl/seccompctl/syscalls"
-)
+// argSpec is one syscall argument, as package syscalls knows it.
+type argSpec = syscalls.Arg
 
-// argSpec is one syscall argument: its name in the kernel and its kind (see argData).
-type argSpec struct {
-	name, kind string
-}
-
-var parsedArgs = sync.OnceValue(func() map[string][]argSpec {
-	out := make(map[string][]argSpec, len(argData))
-	for name, list := range argData {
-		out[name] = parseArgList(list)
-	}
-	return out
-})
-
-func parseArgList(list string) []argSpec {
-	specs := []argSpec{}
-	for _, f := range strings.Fields(list) {
-		n, k, _ := strings.Cut(f, ":")
-		specs = append(specs, argSpec{n, k})
-	}
-	return specs
-}
-
-// argsOf returns the arguments of name on arch; ok is false when the table does not
-// describe the syscall.
-func argsOf(name string, arch syscalls.Arch) ([]argSpec, bool) {
-	if o, ok := archArgOverrides[name][arch.String()]; ok {
-		return parseArgList(o), true
-	}
-	specs, ok := parsedArgs()[name]
-	return specs, ok
-}
+// argsOf returns the arguments of name on arch; ok is false when the syscall facts do
+// not describe the syscall.
+func argsOf(name string, arch syscalls.Arch) ([]argSpec, bool) { return syscalls.Args(arch, name) }
 
 // flagsIndex returns the index of name's flags argument, -1 when it has none.
 func flagsIndex(specs []argSpec) int {
 	for i, s := range specs {
-		if s.kind == "flags" {
+		if s.Kind == syscalls.KindFlags {
 			return i
 		}
 	}

@@ -1,6 +1,8 @@
 package lint
 
 import (
+	"github.com/seccompctl/seccompctl/syscalls"
+
 	"fmt"
 	"strings"
 	"testing"
@@ -21,8 +23,8 @@ func rulesMarkdown() []byte {
 		fmt.Fprintf(&b, "\n## %s\n\n**%s** · severity **%s**\n\n%s\n\n**Why.** %s\n\n**Fix.** %s\n", r.ID, r.Name, r.Severity, r.Summary, r.Why, r.Fix)
 	}
 	b.WriteString("\n## Dangerous syscalls (SC4001)\n\n| syscall | severity | why |\n|---|---|---|\n")
-	for _, d := range dangerous {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", d.name, d.severity, d.reason)
+	for _, d := range syscalls.DangerList() {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", d.Name, dangerSeverity(d), d.Why)
 	}
 	return []byte(b.String())
 }

@@ -174,27 +174,27 @@ func (ps *pass) checkArgKind(path string, rule *profile.Rule, name string, specs
 		return
 	}
 	spec := specs[idx]
-	if note, ok := argNotes[name]; ok && spec.kind == "ptr" {
+	if note := syscalls.ArgNote(name); note != "" && spec.Kind == "ptr" {
 		ps.ruleAs("SC3002", func() { ps.report(path, name, "%s", note) })
 		return
 	}
 	fi := flagsIndex(specs)
-	if spec.kind != "flags" && fi >= 0 && looksLikeFlagsTest(rule, name, idx, archs, a) {
+	if spec.Kind != "flags" && fi >= 0 && looksLikeFlagsTest(rule, name, idx, archs, a) {
 		ps.ruleAs("SC3002", func() {
-			ps.report(path, name, "argument %d of %s is %s (%s); its flags are argument %d", idx, name, spec.name, kindWord(spec.kind), fi)
+			ps.report(path, name, "argument %d of %s is %s (%s); its flags are argument %d", idx, name, spec.Name, kindWord(spec.Kind), fi)
 		})
 		return
 	}
-	if spec.kind == "ptr" {
+	if spec.Kind == "ptr" {
 		if (a.Op == profile.OpEqualTo || a.Op == profile.OpNotEqual) && a.Value == 0 {
 			return // a NULL test means something
 		}
 		ps.ruleAs("SC3001", func() {
-			ps.report(path, name, "argument %d of %s is %s, a pointer: the filter compares the address, not what it points to", idx, name, spec.name)
+			ps.report(path, name, "argument %d of %s is %s, a pointer: the filter compares the address, not what it points to", idx, name, spec.Name)
 		})
 		return
 	}
-	if spec.kind == "flags" && isOpenFlags(name, spec) && a.Op == profile.OpMaskedEqual {
+	if spec.Kind == "flags" && isOpenFlags(name, spec) && a.Op == profile.OpMaskedEqual {
 		if m := a.Value & oAccMode; m != 0 && m != oAccMode {
 			ps.ruleAs("SC3005", func() {
 				ps.report(path, name, "(flags & %#x) == %#x on %s tests one bit of the access mode: it holds for %s; use mask 3 (O_ACCMODE)",
@@ -216,7 +216,7 @@ func looksLikeFlagsTest(rule *profile.Rule, name string, idx int, archs []syscal
 			continue
 		}
 		for _, arch := range archs {
-			if specs, ok := argsOf(other, arch); ok && idx < len(specs) && specs[idx].kind == "flags" {
+			if specs, ok := argsOf(other, arch); ok && idx < len(specs) && specs[idx].Kind == "flags" {
 				return true
 			}
 		}
@@ -227,7 +227,7 @@ func looksLikeFlagsTest(rule *profile.Rule, name string, idx int, archs []syscal
 func isOpenFlags(name string, spec argSpec) bool {
 	switch name {
 	case "open", "openat", "open_by_handle_at":
-		return spec.name == "flags"
+		return spec.Name == "flags"
 	}
 	return false
 }
@@ -265,7 +265,7 @@ func kindWord(kind string) string {
 func specNames(specs []argSpec) string {
 	var s []string
 	for _, sp := range specs {
-		s = append(s, sp.name)
+		s = append(s, sp.Name)
 	}
 	return strings.Join(s, ", ")
 }

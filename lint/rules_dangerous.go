@@ -2,7 +2,9 @@ package lint
 
 // SC4xxx: syscalls that widen the attack surface or escape the container.
 
-import ()
+import (
+	"github.com/seccompctl/seccompctl/syscalls"
+)
 
 var sc4001 = &Rule{
 	ID: "SC4001", Name: "dangerous-syscall", Severity: Error,
@@ -19,15 +21,15 @@ var sc4001 = &Rule{
 
 func checkDangerous(ps *pass) {
 	for _, c := range ps.ctxs {
-		for _, d := range dangerous {
-			if !c.has(d.name) {
+		for _, d := range syscalls.DangerList() {
+			if !c.has(d.Name) {
 				continue
 			}
-			v := c.verdict(d.name)
+			v := c.verdict(d.Name)
 			if v.state != allowed || v.uncond == nil {
 				continue
 			}
-			ps.reportSev(d.severity, ps.namePath(v.uncond.orig, d.name), d.name, "%s is allowed without conditions: %s", d.name, d.reason)
+			ps.reportSev(dangerSeverity(d), ps.namePath(v.uncond.orig, d.Name), d.Name, "%s is allowed without conditions: %s", d.Name, d.Why)
 		}
 	}
 }

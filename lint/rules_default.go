@@ -26,9 +26,9 @@ func checkDefaultAllow(ps *pass) {
 	}
 	var open []string
 	for _, c := range ps.ctxs {
-		for _, d := range dangerous {
-			if c.has(d.name) && c.verdict(d.name).state == allowed && !slices.Contains(open, d.name) {
-				open = append(open, d.name)
+		for _, d := range syscalls.DangerList() {
+			if c.has(d.Name) && c.verdict(d.Name).state == allowed && !slices.Contains(open, d.Name) {
+				open = append(open, d.Name)
 			}
 		}
 	}

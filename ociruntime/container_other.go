@@ -2,9 +2,13 @@
 
 package ociruntime
 
-import "errors"
+import (
+	"fmt"
+
+	"github.com/seccompctl/seccompctl/syscalls"
+)
 
 // RunContainer starts a container under a profile (Linux only).
 func RunContainer(ContainerOptions) (*ContainerResult, error) {
-	return nil, errors.New("running containers needs Linux")
+	return nil, fmt.Errorf("running containers needs Linux: %w", syscalls.ErrNotSupported)
 }

@@ -36,7 +36,7 @@ const (
 )
 
 // ArgSpecs lists the syscalls whose arguments record --args keeps, by name. The index is
-// where the argument sits on most architectures; argIndex handles the exceptions.
+// where the argument sits on most architectures; SpecsFor handles the exceptions.
 var ArgSpecs = map[string][]ArgSpec{
 	"socket":        {{0, int32Mask, "family"}, {1, sockTypeMask, "type"}},
 	"socketpair":    {{0, int32Mask, "family"}, {1, sockTypeMask, "type"}},
@@ -60,29 +60,17 @@ var ArgSpecs = map[string][]ArgSpec{
 	"bpf":           {{0, int32Mask, "cmd"}},
 }
 
-// argIndex returns where spec's argument is on arch: clone(2) takes the stack first and
-// the flags second on s390 (CONFIG_CLONE_BACKWARDS2).
-func argIndex(arch syscalls.Arch, name string, spec ArgSpec) uint8 {
-	if name == "clone" && (arch == syscalls.S390X || arch == syscalls.S390) {
-		return 1
-	}
-	return spec.Index
-}
-
-// SpecsFor returns the argument specs of name on arch, with indexes for that arch.
+// SpecsFor returns the argument specs of name on arch, with indexes for that arch
+// (syscalls.ArgIndex: clone's flags are second on s390, old_mmap passes none).
 func SpecsFor(arch syscalls.Arch, name string) []ArgSpec {
-	specs := ArgSpecs[name]
-	if len(specs) == 0 {
-		return nil
-	}
-	if name == "mmap" && (arch == syscalls.X86 || arch == syscalls.S390 || arch == syscalls.S390X) {
-		// old_mmap: the one argument points to a struct the filter cannot read.
-		return nil
-	}
-	out := make([]ArgSpec, len(specs))
-	for i, s := range specs {
-		s.Index = argIndex(arch, name, s)
-		out[i] = s
+	var out []ArgSpec
+	for _, s := range ArgSpecs[name] {
+		i, ok := syscalls.ArgIndex(arch, name, int(s.Index))
+		if !ok {
+			continue
+		}
+		s.Index = uint8(i)
+		out = append(out, s)
 	}
 	return out
 }

@@ -1,12 +1,13 @@
 package record
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sync/atomic"
 	"time"
+
+	"github.com/seccompctl/seccompctl/syscalls"
 )
 
 // Mode selects how a command is recorded.
@@ -35,7 +36,9 @@ func ParseMode(s string) (Mode, error) {
 
 // ErrNotSupported is returned when a recorder cannot run on this system; the error says
 // why (not Linux, no root, no BPF).
-var ErrNotSupported = errors.New("not supported")
+//
+// It is syscalls.ErrNotSupported, shared by every package.
+var ErrNotSupported = syscalls.ErrNotSupported
 
 // Options configure recording a command.
 type Options struct {

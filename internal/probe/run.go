@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,13 +8,13 @@ import (
 
 	"github.com/seccompctl/seccompctl/bpf"
 	"github.com/seccompctl/seccompctl/filter"
-	"github.com/seccompctl/seccompctl/lint"
 	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
-// ErrNotSupported is returned where the kernel probe cannot run (not Linux).
-var ErrNotSupported = errors.New("probing syscalls under a filter needs Linux")
+// ErrNotSupported is returned where the kernel probe cannot run (not Linux); it wraps
+// syscalls.ErrNotSupported.
+var ErrNotSupported = fmt.Errorf("probing syscalls under a filter needs Linux: %w", syscalls.ErrNotSupported)
 
 // Options say what to probe.
 type Options struct {
@@ -173,7 +172,7 @@ func makePlan(p *profile.Profile, f *filter.Filter, arch syscalls.Arch, exp *Exp
 		}
 		pl.res.Action = d.Action
 		pl.res.Outcome, pl.res.Errno = interpret(d.Ret)
-		if reason, ok := lint.Dangerous(pl.call.Name); ok {
+		if reason, ok := syscalls.Dangerous(pl.call.Name); ok {
 			pl.res.Note = "dangerous, not run: " + reason
 			continue
 		}
