@@ -7,26 +7,14 @@ import (
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
-// subArches are the architectures a kernel of each 64-bit architecture also runs
-// programs of (compat and n32/x32 ABIs), as the kernel's Kconfig allows them.
-var subArches = map[syscalls.Arch][]syscalls.Arch{
-	syscalls.X86_64:   {syscalls.X86, syscalls.X32},
-	syscalls.AArch64:  {syscalls.ARM},
-	syscalls.MIPS64:   {syscalls.MIPS, syscalls.MIPS64N32},
-	syscalls.MIPSEL64: {syscalls.MIPSEL, syscalls.MIPSEL64N32},
-	syscalls.PPC64:    {syscalls.PPC},
-	syscalls.S390X:    {syscalls.S390},
-}
-
-// SubArches returns the architectures a node of architecture a also runs programs of:
-// x86 and x32 on x86_64, arm on aarch64, the o32 and n32 ABIs on mips64, ppc on ppc64,
-// s390 on s390x. The result is a copy.
-func SubArches(a syscalls.Arch) []syscalls.Arch { return slices.Clone(subArches[a]) }
+// SubArches returns the architectures a node of architecture a also runs programs of;
+// syscalls.Arch.Compat holds the facts.
+func SubArches(a syscalls.Arch) []syscalls.Arch { return a.Compat() }
 
 // IsSubArch reports whether a is a sub-architecture of one of of.
 func IsSubArch(a syscalls.Arch, of []syscalls.Arch) bool {
 	for _, h := range of {
-		if slices.Contains(subArches[h], a) {
+		if slices.Contains(h.Compat(), a) {
 			return true
 		}
 	}
@@ -39,7 +27,7 @@ func WithSubArches(arches []syscalls.Arch) []syscalls.Arch {
 	var all []syscalls.Arch
 	for _, a := range arches {
 		all = append(all, a)
-		all = append(all, subArches[a]...)
+		all = append(all, a.Compat()...)
 	}
 	slices.Sort(all)
 	return slices.Compact(all)
@@ -75,7 +63,7 @@ func NodeArches(p *profile.Profile) []syscalls.Arch {
 func Family(node syscalls.Arch, r *profile.Profile, withArchMap bool) []syscalls.Arch {
 	out := []syscalls.Arch{node}
 	for _, a := range r.Architectures {
-		sub := withArchMap || slices.Contains(subArches[node], a)
+		sub := withArchMap || slices.Contains(node.Compat(), a)
 		if sub && !slices.Contains(out, a) {
 			out = append(out, a)
 		}

@@ -191,3 +191,20 @@ func FromAuditArch(auditArch uint32, nr int) (Arch, bool) {
 
 // X32SyscallBit marks x32 syscall numbers on x86_64 (__X32_SYSCALL_BIT).
 const X32SyscallBit = 0x40000000
+
+// compat are the architectures a kernel of each 64-bit architecture also runs programs
+// of: its compat ABI (CONFIG_COMPAT, CONFIG_IA32_EMULATION) and n32/x32 ABIs
+// (CONFIG_X86_X32_ABI, CONFIG_MIPS32_N32).
+var compat = map[Arch][]Arch{
+	X86_64:   {X86, X32},
+	AArch64:  {ARM},
+	MIPS64:   {MIPS, MIPS64N32},
+	MIPSEL64: {MIPSEL, MIPSEL64N32},
+	PPC64:    {PPC},
+	S390X:    {S390},
+}
+
+// Compat returns the architectures a kernel of architecture a also runs programs of
+// (x86 and x32 on x86_64, arm on aarch64, o32 and n32 on mips64, ppc on ppc64, s390 on
+// s390x), nil for none. The result is the caller's to keep.
+func (a Arch) Compat() []Arch { return append([]Arch(nil), compat[a]...) }
