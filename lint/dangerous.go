@@ -16,3 +16,7 @@ func DangerousSeverity(name string) Severity {
 }
 
 func dangerSeverity(d syscalls.Danger) Severity { return DangerousSeverity(d.Name) }
+
+// Dangerous reports whether name is in the catalogue of dangerous syscalls (SC4001),
+// and why: syscalls.Dangerous, kept here for callers that think in lint's terms.
+func Dangerous(name string) (reason string, ok bool) { return syscalls.Dangerous(name) }
