@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seccompctl/seccompctl/ociruntime"
+	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -18,6 +20,61 @@ type versionInfo struct {
 	GoVersion     string `json:"goVersion"`
 	Platform      string `json:"platform"`
 	SyscallTables string `json:"syscallTables"`
+	// TableArches are the architectures with a syscall table.
+	TableArches []string `json:"tableArches"`
+	// RuntimeDefault names the module the runtime default profile comes from.
+	RuntimeDefault string `json:"runtimeDefault"`
+	// Semantics is the meaning given to profiles: whose rules the compiler, lint,
+	// diff and explain follow (docs/compiler.md).
+	Semantics string `json:"semantics"`
+	// RuntimeLists are the measured lists of what each OCI runtime calls after
+	// installing the filter (docs/runtime-syscalls.md).
+	RuntimeLists []runtimeList `json:"runtimeLists"`
+}
+
+type runtimeList struct {
+	Runtime    string `json:"runtime"`
+	Version    string `json:"version"`
+	Arch       string `json:"arch"`
+	NoNewPrivs bool   `json:"noNewPrivs"`
+	Runs       int    `json:"runs"`
+}
+
+// semanticsModel says whose meaning of a profile seccompctl implements; docs/compiler.md
+// lists the deliberate differences.
+const semanticsModel = "runc 1.1 through libseccomp 2.5 (runc's -ENOSYS stub, libseccomp's socketcall/ipc rewriting and rule order)"
+
+func newVersionInfo() versionInfo {
+	info := versionInfo{
+		Version:        buildVersion(),
+		GoVersion:      runtime.Version(),
+		Platform:       runtime.GOOS + "/" + runtime.GOARCH,
+		SyscallTables:  syscalls.TablesSource,
+		RuntimeDefault: profile.RuntimeDefaultSource,
+		Semantics:      semanticsModel,
+		RuntimeLists:   []runtimeList{},
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/moby/profiles/seccomp" {
+				info.RuntimeDefault += " " + d.Version
+			}
+		}
+	}
+	for _, a := range syscalls.TableArches() {
+		info.TableArches = append(info.TableArches, a.Name())
+	}
+	for _, rt := range ociruntime.Runtimes() {
+		for _, nnp := range []bool{false, true} {
+			// The lists are measured on x86_64; other architectures derive from them.
+			r, err := ociruntime.Lookup(rt, syscalls.X86_64, nnp)
+			if err != nil {
+				continue
+			}
+			info.RuntimeLists = append(info.RuntimeLists, runtimeList{Runtime: r.Runtime, Version: r.Version, Arch: r.Arch.Name(), NoNewPrivs: nnp, Runs: r.Runs})
+		}
+	}
+	return info
 }
 
 func newCmdVersion(app *App) *cobra.Command {
@@ -32,12 +89,7 @@ func newCmdVersion(app *App) *cobra.Command {
 			if err := checkFormat(format, "text", "json"); err != nil {
 				return err
 			}
-			info := versionInfo{
-				Version:       buildVersion(),
-				GoVersion:     runtime.Version(),
-				Platform:      runtime.GOOS + "/" + runtime.GOARCH,
-				SyscallTables: syscalls.TablesSource,
-			}
+			info := newVersionInfo()
 			if format == "json" {
 				return writeJSON(app.Out, info)
 			}
