@@ -55,3 +55,16 @@ func (f *Filter) Explain(arch syscalls.Arch, nr int, args [6]uint64) (Decision, 
 }
 
 func (f *Filter) group(audit uint32) *group { return f.m.Group(audit) }
+
+// Cacheable reports whether the kernel's action cache (Linux 5.11+) skips the filter
+// for syscall nr on arch. The kernel fills its cache only for numbers below the size
+// of its syscall table (NR_syscalls, of the native or compat table) and never for x32
+// numbers; larger numbers always run the filter, so they are never cacheable whatever
+// the program returns. The table size is taken from seccompctl's syscall table, the
+// newest kernel it knows.
+func (f *Filter) Cacheable(arch syscalls.Arch, nr int) bool {
+	if arch == syscalls.X32 || nr < 0 || nr > syscalls.Max(arch) {
+		return false
+	}
+	return f.Program.ConstAllow(int32(nr), arch.AuditArch())
+}

@@ -140,7 +140,7 @@ func explainCall(f *filter.Filter, file string, arch syscalls.Arch, nr int, name
 		return explainJSON{}, err
 	}
 	res := explainJSON{Profile: file, Arch: arch.String(), Syscall: name, Nr: nr, Args: args, Decision: d,
-		Cacheable: arch != syscalls.X32 && f.Program.ConstAllow(int32(nr), arch.AuditArch())}
+		Cacheable: f.Cacheable(arch, nr)}
 	if d.Rule != nil {
 		if pos, ok := f.Profile.Pos(fmt.Sprintf("syscalls[%d]", d.Rule.Rule)); ok {
 			res.Position = fmt.Sprintf("%s:%d:%d", file, pos.Line, pos.Column)

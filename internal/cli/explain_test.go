@@ -56,6 +56,23 @@ func TestExplain(t *testing.T) {
 			}
 		})
 	}
+	// The kernel caches only numbers inside its syscall table: 1000 runs the filter even
+	// though an allow-everything program returns ALLOW for it (explain said cacheable).
+	allowAll := writeTemp(t, "allow.json", `{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"]}`)
+	for _, c := range []struct {
+		call      string
+		cacheable bool
+	}{{"read", true}, {"1000", false}, {"600", false}} {
+		out, errOut, code := execCLI(t, "", "explain", "--format", "json", allowAll, c.call, "--arch", "x86_64")
+		var j explainJSON
+		if err := json.Unmarshal([]byte(out), &j); code != 0 || err != nil {
+			t.Fatalf("explain %s: exit %d, %v: %s", c.call, code, err, errOut)
+		}
+		if j.Cacheable != c.cacheable || j.Decision.Action != "ALLOW" {
+			t.Errorf("explain %s: cacheable %v action %s, want %v ALLOW", c.call, j.Cacheable, j.Decision.Action, c.cacheable)
+		}
+	}
+
 	_, errOut, code := execCLI(t, "", "explain", dockerProfile, "opne", "--arch", "x86_64")
 	if code != ExitUsage || !strings.Contains(errOut, "did you mean open") {
 		t.Errorf("unknown syscall: exit %d, %q", code, errOut)
