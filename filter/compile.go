@@ -85,3 +85,15 @@ func build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*F
 	}
 	return &Filter{Profile: r, Arches: m.Arches, BigEndian: m.BigEndian, Flags: m.Flags, Warnings: m.Warnings, m: m}, nil
 }
+
+// FromMeaning compiles a meaning semantics.Build gave a resolved profile, for callers
+// that already hold one (lint); Compile is the usual entry point.
+func FromMeaning(m *semantics.Meaning) (*Filter, error) {
+	f := &Filter{Profile: m.Profile, Arches: m.Arches, BigEndian: m.BigEndian, Flags: m.Flags, Warnings: m.Warnings, m: m}
+	prog, err := f.generate()
+	if err != nil {
+		return nil, err
+	}
+	f.Program = prog
+	return f, nil
+}

@@ -38,6 +38,8 @@ const (
 	WarnNoTable        = semantics.WarnNoTable
 	WarnNotifyWrite    = semantics.WarnNotifyWrite
 	WarnErrnoRefused   = semantics.WarnErrnoRefused
+
+	WarnKillableWithoutListener = semantics.WarnKillableWithoutListener
 )
 
 // Meaning returns what the program implements: per architecture and syscall, the

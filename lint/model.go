@@ -35,6 +35,8 @@ type archCtx struct {
 	// meaning is what the runtime makes of the resolved profile on family; nil when
 	// it refuses the profile.
 	meaning *semantics.Meaning
+	// programArches are the architectures of the program compiled for the node.
+	programArches []syscalls.Arch
 }
 
 // ctxRule is a rule that survived resolution, with its index in the original profile.
@@ -79,6 +81,12 @@ func resolveCtx(p *profile.Profile, arch syscalls.Arch, opts Options) (*archCtx,
 	// A profile the compiler refuses (another rule reports why) has no meaning to
 	// read; verdicts then come from the rules' text alone.
 	c.meaning, _ = semantics.Build(r, arch, c.family)
+	// The program a runtime loads on this node covers every listed architecture.
+	for _, a := range append([]syscalls.Arch{arch}, r.Architectures...) {
+		if syscalls.HasTable(a) && !slices.Contains(c.programArches, a) {
+			c.programArches = append(c.programArches, a)
+		}
+	}
 	c.rules = matchOrigins(p, r)
 	c.byName = map[string][]int{}
 	for k, cr := range c.rules {

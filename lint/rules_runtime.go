@@ -4,10 +4,12 @@ package lint
 // kernel versions.
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/seccompctl/seccompctl/filter"
 	"github.com/seccompctl/seccompctl/ociruntime"
 	"github.com/seccompctl/seccompctl/profile"
 )
@@ -169,4 +171,58 @@ func checkKernel(ps *pass) {
 	for i := range ps.p.Syscalls {
 		check(fmt.Sprintf("syscalls[%d].action", i), ps.p.Syscalls[i].Action.String())
 	}
+}
+
+var sc6004 = &Rule{
+	ID: "SC6004", Name: "program-too-long", Severity: Error,
+	Summary: "The compiled filter is longer than the kernel's 4096 instructions: the container cannot start.",
+	Why: "seccomp(2) refuses a filter longer than BPF_MAXINSNS (4096 instructions) with EINVAL. " +
+		"seccompctl compile, run and test refuse such a profile; runc builds its own program with " +
+		"libseccomp, whose layout differs but grows the same way with the number of rules and conditions.",
+	Fix: "Merge rules that share an action into one rule listing several names, drop conditions " +
+		"that add nothing, or split the workload into containers that need less.",
+	check: checkProgramLength,
+}
+
+func checkProgramLength(ps *pass) {
+	caps := ps.opts.Caps
+	if caps == nil {
+		caps = profile.DefaultCaps()
+	}
+	for _, c := range ps.ctxs {
+		var err error
+		if c.meaning != nil && slices.Equal(c.meaning.Arches, c.programArches) {
+			_, err = filter.FromMeaning(c.meaning) // the program runc's node would load
+		} else {
+			_, err = filter.Compile(ps.p, filter.Options{Native: c.arch, Caps: caps, Kernel: ps.opts.Kernel})
+		}
+		if errors.Is(err, filter.ErrTooLong) {
+			ps.report("syscalls", "", "compiled for %s the filter is too long (%v): the kernel refuses it and the container cannot start", c.arch, errors.Unwrap(err))
+		}
+	}
+}
+
+var sc6005 = &Rule{
+	ID: "SC6005", Name: "killable-without-listener", Severity: Error,
+	Summary: "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV without a SCMP_ACT_NOTIFY rule: the container cannot start.",
+	Why: "The flag changes how a process waits for its user-space supervisor, so the kernel accepts it " +
+		"only with SECCOMP_FILTER_FLAG_NEW_LISTENER and refuses the filter otherwise (EINVAL; checked on " +
+		"Linux 6.18). runc passes the flag on as written and adds NEW_LISTENER only when a rule uses " +
+		"SCMP_ACT_NOTIFY (libcontainer/seccomp/patchbpf). seccompctl compile leaves the flag out and warns.",
+	Fix:   "Drop the flag, or add the SCMP_ACT_NOTIFY rules (and listenerPath) it is meant for.",
+	check: checkKillableWithoutListener,
+}
+
+func checkKillableWithoutListener(ps *pass) {
+	i := slices.Index(ps.p.Flags, profile.FlagWaitKillableRecv)
+	if i < 0 || slices.Contains(ps.p.Flags, profile.FlagNewListener) {
+		return
+	}
+	for _, r := range ps.p.Syscalls {
+		if r.Action == profile.ActNotify {
+			return
+		}
+	}
+	ps.report(fmt.Sprintf("flags[%d]", i), "",
+		"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV without a SCMP_ACT_NOTIFY rule: the kernel refuses it without SECCOMP_FILTER_FLAG_NEW_LISTENER, which runc adds only for NOTIFY rules, so the container cannot start")
 }

@@ -47,7 +47,18 @@ type ruleCase struct {
 	def     string
 	without []string
 	extra   []string
+	flags   []profile.Flag
 	opts    Options
+}
+
+// manyConditions returns n conditional rules for sendto, enough past about 1000 for a
+// program longer than the kernel's 4096 instructions.
+func manyConditions(n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, fmt.Sprintf(`{"names": ["sendto"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": %d, "op": "SCMP_CMP_EQ"}, {"index": 2, "value": %d, "op": "SCMP_CMP_GT"}]}`, i, i))
+	}
+	return out
 }
 
 // Every rule has a profile that fires it and a close one that does not.
@@ -150,6 +161,14 @@ var ruleCases = map[string]struct{ fires, quiet ruleCase }{
 		fires: ruleCase{def: "SCMP_ACT_KILL_PROCESS", opts: Options{Kernel: "4.9.0-13-amd64"}},
 		quiet: ruleCase{def: "SCMP_ACT_KILL_PROCESS", opts: Options{Kernel: "5.10.0-20-amd64"}},
 	},
+	"SC6004": {
+		fires: ruleCase{extra: manyConditions(1500)},
+		quiet: ruleCase{extra: manyConditions(100)},
+	},
+	"SC6005": {
+		fires: ruleCase{flags: []profile.Flag{profile.FlagWaitKillableRecv}},
+		quiet: ruleCase{flags: []profile.Flag{profile.FlagWaitKillableRecv}, extra: []string{`{"names": ["getrandom"], "action": "SCMP_ACT_NOTIFY"}`}},
+	},
 	"SC7001": {
 		fires: ruleCase{extra: []string{`{"names": ["getpid"], "action": "SCMP_ACT_ALLOW"}`}},
 		quiet: ruleCase{extra: []string{`{"names": ["getrandom"], "action": "SCMP_ACT_ALLOW"}`}},
@@ -183,7 +202,9 @@ func (c ruleCase) profile(t *testing.T) *profile.Profile {
 	if def == "" {
 		def = "SCMP_ACT_ERRNO"
 	}
-	return mkProfile(t, def, c.without, c.extra...)
+	p := mkProfile(t, def, c.without, c.extra...)
+	p.Flags = c.flags
+	return p
 }
 
 func idsOf(fs []Finding, id string) []Finding {

@@ -228,6 +228,13 @@ func Build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*M
 	if notify && !slices.Contains(m.Flags, profile.FlagNewListener) {
 		m.Flags = append(m.Flags, profile.FlagNewListener)
 	}
+	if slices.Contains(m.Flags, profile.FlagWaitKillableRecv) && !slices.Contains(m.Flags, profile.FlagNewListener) {
+		// runc passes the flag on as written and adds NEW_LISTENER only for NOTIFY rules;
+		// the kernel refuses WAIT_KILLABLE_RECV without it (EINVAL, checked on 6.18).
+		m.Flags = slices.DeleteFunc(m.Flags, func(f profile.Flag) bool { return f == profile.FlagWaitKillableRecv })
+		w.add(Warning{Kind: WarnKillableWithoutListener, Rule: -1, Message: "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV without a SCMP_ACT_NOTIFY rule: " +
+			"the kernel refuses it without SECCOMP_FILTER_FLAG_NEW_LISTENER (EINVAL), so runc fails to start the container; seccompctl leaves it out"})
+	}
 	for _, ap := range plans {
 		m.Arches = append(m.Arches, ap.Arch)
 	}

@@ -134,3 +134,35 @@ func TestSubArches(t *testing.T) {
 		t.Errorf("NodeArches = %v, want mips64 and aarch64", got)
 	}
 }
+
+// The kernel refuses SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV without NEW_LISTENER, which
+// runc adds only for NOTIFY rules: the meaning leaves it out and says so (it kept it).
+func TestWaitKillableNeedsListener(t *testing.T) {
+	for _, tt := range []struct {
+		name, rules string
+		keep        bool
+	}{
+		{"no notify rule", `[{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]`, false},
+		{"notify rule", `[{"names": ["read"], "action": "SCMP_ACT_ALLOW"}, {"names": ["openat"], "action": "SCMP_ACT_NOTIFY"}]`, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustParse(t, `{"defaultAction": "SCMP_ACT_ERRNO", "listenerPath": "/run/l.sock", "architectures": ["SCMP_ARCH_X86_64"],
+				"flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"], "syscalls": `+tt.rules+`}`)
+			m, err := semantics.ForNode(p, syscalls.X86_64, semantics.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept := false
+			for _, f := range m.Flags {
+				kept = kept || f == profile.FlagWaitKillableRecv
+			}
+			warned := false
+			for _, w := range m.Warnings {
+				warned = warned || w.Kind == semantics.WarnKillableWithoutListener
+			}
+			if kept != tt.keep || warned == tt.keep {
+				t.Errorf("flags %v, warned %v; want the flag kept %v and a warning %v", m.Flags, warned, tt.keep, !tt.keep)
+			}
+		})
+	}
+}

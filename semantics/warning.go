@@ -45,6 +45,10 @@ const (
 	// WarnErrnoRefused: errno 4095 (MAX_ERRNO): the kernel returns it, but libseccomp
 	// refuses it, so runc fails to start the container.
 	WarnErrnoRefused WarningKind = "errno-refused"
+	// WarnKillableWithoutListener: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV without a
+	// NOTIFY rule; the kernel refuses it without NEW_LISTENER, so runc fails to start the
+	// container. The flag is left out of the program's flags.
+	WarnKillableWithoutListener WarningKind = "killable-without-listener"
 )
 
 func (w Warning) String() string {
