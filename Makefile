@@ -5,12 +5,25 @@ PKGS    ?= ./...
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS := -s -w -X github.com/seccompctl/seccompctl/internal/cli.Version=$(VERSION)
 
-.PHONY: all build deps k8s-bins test unit check-generated generate vet fmt-check bench e2e clean
+IMAGE     ?= ghcr.io/seccompctl/seccompctl:$(VERSION)
+PLATFORMS ?= linux/amd64,linux/arm64
+
+.PHONY: all build image krew deps k8s-bins test unit check-generated generate vet fmt-check bench e2e clean
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/seccompctl
+
+## image: the agent's image for $(PLATFORMS), named $(IMAGE), as an OCI image-layout
+## tarball at bin/image/agent.tar (no Docker daemon; same bytes for the same tree).
+image:
+	CGO_ENABLED=0 $(GO) run ./test/e2e/images -o bin/image -platform $(PLATFORMS) -ldflags '$(LDFLAGS)' agent=$(IMAGE)
+	@sha256sum bin/image/agent.tar
+
+## krew: kubectl-seccomp archives and the krew manifest with their sha256 sums, in bin/krew.
+krew:
+	./scripts/krew.sh $(VERSION) '$(LDFLAGS)'
 
 deps:
 	./scripts/deps.sh

@@ -1,18 +1,21 @@
-// Command images builds the container images of the e2e cluster as OCI
-// image-layout tarballs, without a registry or a container engine, for
-// `ctr -n k8s.io images import`:
+// Command images builds container images as OCI image-layout tarballs with
+// internal/ociimage (go-containerregistry), without a registry or a container
+// engine: `make image` builds the agent's image with it, and the e2e cluster its
+// pause, busybox and agent images, for `ctr -n k8s.io images import`:
 //
-//	go run ./test/e2e/images -o DIR pause=REF busybox=REF agent=REF
+//	go run ./test/e2e/images -o DIR [-platform linux/amd64,linux/arm64] NAME=REF...
 //
-// writes DIR/pause.tar, DIR/busybox.tar and DIR/agent.tar:
+// writes DIR/NAME.tar for each NAME:
 //   - pause: a static Go program that holds the pod's namespaces (./pause);
 //   - busybox: Debian's busybox-static with a link for every applet and a
 //     small document root under /www for `busybox httpd`;
-//   - agent: seccompctl built from this tree with CGO_ENABLED=0 (or the static
-//     binary given with -seccompctl).
+//   - agent: seccompctl built from this tree with CGO_ENABLED=0 for each
+//     -platform (an image index when there are several), or the static binary
+//     given with -seccompctl for the one platform.
 //
-// Each tarball names its image with the io.containerd.image.name annotation.
-// The layers are reproducible: fixed owners and times, sorted entries.
+// Each tarball names its image with the io.containerd.image.name and
+// org.opencontainers.image.ref.name annotations. The bytes are reproducible:
+// fixed owners and times, sorted entries, an uncompressed layer.
 package main
 
 import (
@@ -24,22 +27,41 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/seccompctl/seccompctl/internal/ociimage"
 )
 
 const busyboxPath = "/usr/bin/busybox"
 
-var seccompctlBin string
+var (
+	seccompctlBin string
+	ldflags       string
+	platforms     []string
+)
 
 func main() {
 	out := flag.String("o", ".", "output directory for the NAME.tar files")
 	flag.StringVar(&seccompctlBin, "seccompctl", "", "static seccompctl `binary` for the agent image (default: build ./cmd/seccompctl)")
+	flag.StringVar(&ldflags, "ldflags", "-s -w", "go build -ldflags for the agent's seccompctl")
+	platform := flag.String("platform", runtime.GOOS+"/"+runtime.GOARCH, "comma-separated OS/ARCH list for the agent image")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: images [-o DIR] NAME=REF...\nNAME is one of pause, busybox, agent\n")
+		fmt.Fprintf(os.Stderr, "usage: images [-o DIR] [-platform OS/ARCH,...] NAME=REF...\nNAME is one of pause, busybox, agent\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	if flag.NArg() == 0 {
 		flag.Usage()
+		os.Exit(2)
+	}
+	platforms = strings.Split(*platform, ",")
+	for _, p := range platforms {
+		if goos, arch, ok := strings.Cut(p, "/"); !ok || goos == "" || arch == "" {
+			fmt.Fprintf(os.Stderr, "images: -platform %q: want OS/ARCH such as linux/arm64\n", p)
+			os.Exit(2)
+		}
+	}
+	if seccompctlBin != "" && len(platforms) > 1 {
+		fmt.Fprintln(os.Stderr, "images: -seccompctl gives one binary: use one -platform, or let images build one per platform")
 		os.Exit(2)
 	}
 	for _, arg := range flag.Args() {
@@ -61,16 +83,19 @@ func build(name, ref, dst string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
 
-	img := Image{Ref: ref, OS: "linux", Arch: runtime.GOARCH,
+	img := &ociimage.Image{OS: "linux", Arch: runtime.GOARCH,
 		Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}
 	switch name {
 	case "pause":
 		bin := filepath.Join(tmp, "pause")
-		if err := goBuild(bin, "./test/e2e/images/pause"); err != nil {
+		if err := goBuild(bin, "./test/e2e/images/pause", runtime.GOOS, runtime.GOARCH, "-s -w"); err != nil {
 			return err
 		}
-		img.Files = []File{{Path: "pause", Source: bin, Mode: 0o755}}
+		img.Files = []ociimage.File{{Path: "pause", Source: bin, Mode: 0o755}}
 		img.Entrypoint = []string{"/pause"}
 	case "busybox":
 		files, err := busyboxFiles()
@@ -80,36 +105,33 @@ func build(name, ref, dst string) error {
 		img.Files = files
 		img.Cmd = []string{"sh"}
 	case "agent":
-		bin := seccompctlBin
-		if bin == "" {
-			bin = filepath.Join(tmp, "seccompctl")
-			if err := goBuild(bin, "./cmd/seccompctl"); err != nil {
+		var imgs []*ociimage.Image
+		for _, p := range platforms {
+			goos, goarch, _ := strings.Cut(p, "/")
+			bin := seccompctlBin
+			if bin == "" {
+				bin = filepath.Join(tmp, goos+"-"+goarch, "seccompctl")
+				if err := goBuild(bin, "./cmd/seccompctl", goos, goarch, ldflags); err != nil {
+					return err
+				}
+			} else if err := checkStatic(bin); err != nil {
 				return err
 			}
-		} else if err := checkStatic(bin); err != nil {
-			return err
+			imgs = append(imgs, ociimage.Agent(bin, goos, goarch))
 		}
-		img.Files = []File{
-			{Path: "usr/local/bin/seccompctl", Source: bin, Mode: 0o755},
-			{Path: "etc/passwd", Data: []byte("root:x:0:0:root:/:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n"), Mode: 0o644},
-			{Path: "etc/group", Data: []byte("root:x:0:\nnogroup:x:65534:\n"), Mode: 0o644},
-			{Path: "tmp", Dir: true, Mode: 0o1777},
-		}
-		img.Entrypoint = []string{"/usr/local/bin/seccompctl"}
+		return ociimage.WriteLayout(dst, ref, imgs...)
 	default:
 		return fmt.Errorf("unknown image (want pause, busybox or agent)")
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	return img.WriteFile(dst)
+	return ociimage.WriteLayout(dst, ref, img)
 }
 
-// goBuild builds a static binary of pkg (relative to the module root, the
-// working directory of `go run ./test/e2e/images`).
-func goBuild(out, pkg string) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+// goBuild builds a static binary of pkg for goos/goarch (pkg is relative to the
+// module root, the working directory of `go run ./test/e2e/images`). -trimpath and
+// fixed flags make the binary the same for the same tree.
+func goBuild(out, pkg, goos, goarch, ldflags string) error {
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", ldflags, "-o", out, pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("go build %s: %w", pkg, err)
@@ -119,7 +141,7 @@ func goBuild(out, pkg string) error {
 
 // busyboxFiles lays out busybox-static as /bin/busybox with a symlink per applet,
 // plus what `busybox httpd -h /www` and a shell need.
-func busyboxFiles() ([]File, error) {
+func busyboxFiles() ([]ociimage.File, error) {
 	if err := checkStatic(busyboxPath); err != nil {
 		return nil, fmt.Errorf("%w (apt-get install busybox-static)", err)
 	}
@@ -127,7 +149,7 @@ func busyboxFiles() ([]File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("busybox --list: %w", err)
 	}
-	files := []File{
+	files := []ociimage.File{
 		{Path: "bin/busybox", Source: busyboxPath, Mode: 0o755},
 		{Path: "etc/passwd", Data: []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"), Mode: 0o644},
 		{Path: "etc/group", Data: []byte("root:x:0:\nnogroup:x:65534:\n"), Mode: 0o644},
@@ -139,7 +161,7 @@ func busyboxFiles() ([]File, error) {
 		if applet == "busybox" || strings.ContainsRune(applet, '/') {
 			continue
 		}
-		files = append(files, File{Path: "bin/" + applet, Link: "busybox"})
+		files = append(files, ociimage.File{Path: "bin/" + applet, Link: "busybox"})
 	}
 	return files, nil
 }
