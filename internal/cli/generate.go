@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seccompctl/seccompctl/analyze"
 	"github.com/seccompctl/seccompctl/audit"
 	"github.com/seccompctl/seccompctl/generate"
 	"github.com/seccompctl/seccompctl/profile"
@@ -116,6 +118,7 @@ type generateOptions struct {
 	pid          int
 	comm         string
 	quiet        bool
+	complete     completeFlags
 }
 
 func newCmdGenerate(app *App) *cobra.Command {
@@ -154,7 +157,10 @@ inputs holding no syscall at all.`,
   # The profile to discover with, in a cluster or under 'seccompctl run'
   seccompctl generate --audit-profile -o audit.json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runGenerate(opts) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.complete.explicit = cmd.Flags().Changed("complete")
+			return runGenerate(cmd.Context(), opts)
+		},
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.from, "from", nil, "input file (repeatable; \"-\" for stdin)")
@@ -165,10 +171,20 @@ inputs holding no syscall at all.`,
 	f.StringVar(&opts.comm, "comm", "", "use only SECCOMP records of this comm (program name)")
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "do not print what was read")
 	opts.gen.register(cmd)
+	opts.complete.register(cmd, "none", true)
 	return cmd
 }
 
-func runGenerate(opts *generateOptions) error {
+func runGenerate(ctx context.Context, opts *generateOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := opts.complete.validate(); err != nil {
+		return err
+	}
+	if opts.complete.format == "json" && opts.output == "-" {
+		return UsageError(errors.New("--format json writes the report on stdout: write the profile to a file with -o"))
+	}
 	if opts.auditProfile {
 		if len(opts.from) > 0 {
 			return UsageError(errors.New("--audit-profile writes a fixed profile: it takes no --from"))
@@ -221,11 +237,26 @@ func runGenerate(opts *generateOptions) error {
 	if len(all.Calls) == 0 {
 		return UsageError(fmt.Errorf("no syscalls found in %s", strings.Join(opts.from, ", ")))
 	}
+	comp, err := completeOptions(ctx, &opts.complete, all, &g)
+	if err != nil {
+		var ie *analyze.InputError
+		if errors.As(err, &ie) {
+			return UsageError(err)
+		}
+		return err
+	}
 	rep, err := writeProfile(opts.app, all, g, opts.output)
 	if err != nil {
 		return err
 	}
+	comp.setCompleted(rep)
+	if opts.complete.format == "json" {
+		if err := writeJSON(opts.app.Out, profileReport{Profile: opts.output, Allowed: rep.Allowed, Completion: comp}); err != nil {
+			return err
+		}
+	}
 	if !opts.quiet {
+		defer comp.print(opts.app.ErrOut)
 		where := opts.output
 		if where == "-" {
 			where = "stdout"

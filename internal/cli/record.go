@@ -32,6 +32,7 @@ type recordOptions struct {
 	comm      string
 	cgroup    string
 	duration  time.Duration
+	complete  completeFlags
 	command   []string
 }
 
@@ -81,6 +82,7 @@ What the launcher does before the command's execve is not recorded; the execve i
 				return UsageError(fmt.Errorf("unexpected arguments before --: %s", strings.Join(args[:dash], " ")))
 			}
 			opts.command = args
+			opts.complete.explicit = cmd.Flags().Changed("complete")
 			return runRecord(cmd.Context(), opts)
 		},
 	}
@@ -97,6 +99,7 @@ What the launcher does before the command's execve is not recorded; the execve i
 	f.StringVar(&opts.cgroup, "cgroup", "", "record this cgroup v2 (a path under the cgroup2 mount)")
 	f.DurationVar(&opts.duration, "duration", 0, "with --pid, --cgroup or --from-audit: stop after this long (default: Ctrl-C)")
 	opts.gen.register(cmd)
+	opts.complete.register(cmd, "static", false)
 	cmd.RegisterFlagCompletionFunc("mode", cobra.FixedCompletions([]string{"auto", "ptrace", "ebpf"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -141,6 +144,12 @@ func runRecord(ctx context.Context, opts *recordOptions) error {
 	}
 	if err := checkOutputPath("--save-trace", opts.saveTrace); err != nil {
 		return err
+	}
+	if err := opts.complete.validate(); err != nil {
+		return err
+	}
+	if opts.complete.format == "json" && opts.output == "-" {
+		return UsageError(errors.New("--format json writes the report on stdout: write the profile to a file with -o"))
 	}
 	gen, err := opts.gen.options(opts.args)
 	if err != nil {
@@ -199,13 +208,29 @@ func runRecord(ctx context.Context, opts *recordOptions) error {
 	if len(res.Recording.Calls) == 0 {
 		return FailError(errors.New("nothing was recorded: no profile written"))
 	}
+	comp, compErr := completeOptions(ctx, &opts.complete, res.Recording, &gen)
+	if compErr != nil {
+		// The recording cannot be repeated: write what was seen, and say loudly that
+		// it was not completed.
+		fmt.Fprintf(app.ErrOut, "%s: %v: the profile allows only what was recorded\n", app.Name, compErr)
+	}
 	rep, err := writeProfile(app, res.Recording, gen, opts.output)
 	if err != nil {
 		return err
 	}
+	comp.setCompleted(rep)
+	if opts.complete.format == "json" {
+		if err := writeJSON(app.Out, profileReport{Profile: opts.output, Allowed: rep.Allowed, Completion: comp}); err != nil {
+			return err
+		}
+	}
 	if !opts.quiet {
 		printRecordSummary(app.ErrOut, opts, res, rep.Allowed)
 		printReport(app.ErrOut, rep)
+		comp.print(app.ErrOut)
+	}
+	if compErr != nil {
+		return &ExitError{Code: ExitFindings, Silent: true}
 	}
 	if res.ExitCode != 0 {
 		return &ExitError{Code: res.ExitCode, Silent: true}

@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"context"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seccompctl/seccompctl/analyze"
+	"github.com/seccompctl/seccompctl/generate"
+	"github.com/seccompctl/seccompctl/lint"
+	"github.com/seccompctl/seccompctl/record"
+	"github.com/seccompctl/seccompctl/syscalls"
+)
+
+// completeFlags choose whether a recorded profile is completed by static analysis.
+type completeFlags struct {
+	mode     string
+	binaries []string
+	cacheDir string
+	format   string
+	// explicit is set when --complete was given, not defaulted.
+	explicit bool
+}
+
+func (c *completeFlags) register(cmd *cobra.Command, def string, binaryFlag bool) {
+	f := cmd.Flags()
+	f.StringVar(&c.mode, "complete", def, "static: also allow what static analysis finds the program can reach (dangerous syscalls are listed, never added); none: only what was seen")
+	if binaryFlag {
+		f.StringArrayVar(&c.binaries, "binary", nil, "with --complete static: an executable to analyze (repeatable), besides those a trace file names")
+	}
+	f.StringVar(&c.cacheDir, "analysis-cache", analyze.DefaultCacheDir(), "where static analysis caches per-library results by build-id (\"\" for none)")
+	formatFlag(cmd, &c.format, "text", "json")
+	cmd.RegisterFlagCompletionFunc("complete", cobra.FixedCompletions([]string{"static", "none"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+func (c *completeFlags) validate() error {
+	if err := checkFormat(c.format, "text", "json"); err != nil {
+		return err
+	}
+	switch c.mode {
+	case "static", "none":
+	default:
+		return UsageError(fmt.Errorf("--complete %q: want static or none", c.mode))
+	}
+	if c.mode == "none" && len(c.binaries) > 0 {
+		return UsageError(errors.New("--binary names what --complete static analyzes: add --complete static"))
+	}
+	return nil
+}
+
+// completion is what static completion did, for the user: printed on stderr, or in the
+// JSON report with --format json.
+type completion struct {
+	Analyzed   []string            `json:"analyzed"`
+	Added      []string            `json:"added"`
+	Withheld   []generate.Withheld `json:"withheld,omitempty"`
+	Unresolved []analyze.Site      `json:"unresolved,omitempty"`
+	Missing    []analyze.Missing   `json:"missing,omitempty"`
+	Notes      []analyze.Note      `json:"notes,omitempty"`
+	Skipped    []string            `json:"skipped,omitempty"`
+}
+
+// completeOptions analyzes the recording's executables and mapped files (and the extra
+// binaries) and sets gen to add what they can reach. Executables are analyzed as
+// programs; a mapped library none of them needs was dlopen'ed, and is analyzed as a
+// library whose every export may be called.
+func completeOptions(ctx context.Context, c *completeFlags, rec *record.Recording, gen *generate.Options) (*completion, error) {
+	if c.mode != "static" {
+		return nil, nil
+	}
+	comp := &completion{}
+	var exes, libs []string
+	for _, p := range c.binaries {
+		if _, err := objectKind(p); err != nil {
+			return comp, UsageError(fmt.Errorf("--binary %s: %w", p, err))
+		}
+	}
+	for _, p := range slices.Concat(c.binaries, rec.Objects) {
+		kind, err := objectKind(p)
+		switch {
+		case err != nil:
+			comp.Skipped = append(comp.Skipped, fmt.Sprintf("%s: %v", p, err))
+		case kind == "executable":
+			exes = appendNew(exes, p)
+		default:
+			libs = appendNew(libs, p)
+		}
+	}
+	if len(exes) == 0 && !c.explicit {
+		// Completion by default, of a recording that names no executable (audit mode):
+		// say so rather than fail.
+		comp.Skipped = append(comp.Skipped, "the recording names no executable: nothing to complete from (pass --binary to 'generate --complete static')")
+		return comp, nil
+	}
+	if len(exes) == 0 {
+		return comp, errors.New("static completion: no executable to analyze (the recording names none: pass --binary, or --complete none)")
+	}
+	opts := analyze.Options{CacheDir: c.cacheDir}
+	res, err := analyze.Analyze(ctx, exes, opts)
+	if err != nil {
+		return comp, fmt.Errorf("static completion: %w", err)
+	}
+	loaded := map[string]bool{}
+	for _, o := range res.Objects {
+		loaded[canonical(o.Path)] = true
+	}
+	var dlopened []string
+	for _, l := range libs {
+		if !loaded[canonical(l)] {
+			dlopened = append(dlopened, l)
+		}
+	}
+	if len(dlopened) > 0 {
+		if res, err = analyze.Analyze(ctx, append(exes, dlopened...), opts); err != nil {
+			return comp, fmt.Errorf("static completion: %w", err)
+		}
+	}
+	for _, o := range res.Objects {
+		comp.Analyzed = append(comp.Analyzed, o.Path)
+	}
+	comp.Unresolved, comp.Missing, comp.Notes = res.Unresolved, res.Missing, res.Notes
+	for _, a := range res.Arches {
+		arch, err := syscalls.ParseArch(a.Arch)
+		if err != nil {
+			continue
+		}
+		for _, s := range a.Syscalls {
+			gen.Complete = append(gen.Complete, generate.Reachable{Arch: arch, Name: s.Name, Why: s.Why()})
+		}
+	}
+	gen.Withhold = func(name string) (string, bool) {
+		reason, ok := lint.Dangerous(name)
+		return reason, ok
+	}
+	return comp, nil
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+func canonical(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	return p
+}
+
+// objectKind says whether an ELF file is an executable (ET_EXEC, or a position-
+// independent executable: DF_1_PIE, or an interpreter and no soname) or a library.
+func objectKind(path string) (string, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if f.Type == elf.ET_EXEC {
+		return "executable", nil
+	}
+	if f.Type != elf.ET_DYN {
+		return "", fmt.Errorf("ELF type %s is neither an executable nor a shared object", f.Type)
+	}
+	if flags, err := f.DynValue(elf.DT_FLAGS_1); err == nil && len(flags) > 0 && elf.DynFlag1(flags[0])&elf.DF_1_PIE != 0 {
+		return "executable", nil
+	}
+	interp := false
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			interp = true
+		}
+	}
+	soname, _ := f.DynString(elf.DT_SONAME)
+	if interp && len(soname) == 0 {
+		return "executable", nil
+	}
+	return "library", nil
+}
+
+// reachableOf analyzes binaries for lint --binary: each syscall with the binary that
+// reaches it and how.
+func reachableOf(binaries []string, cacheDir string) ([]lint.Reachable, error) {
+	var out []lint.Reachable
+	for _, b := range binaries {
+		res, err := analyze.Analyze(context.Background(), []string{b}, analyze.Options{CacheDir: cacheDir})
+		if err != nil {
+			var ie *analyze.InputError
+			if errors.As(err, &ie) {
+				return nil, UsageError(fmt.Errorf("--binary: %w", err))
+			}
+			return nil, fmt.Errorf("--binary %s: %w", b, err)
+		}
+		for _, a := range res.Arches {
+			arch, err := syscalls.ParseArch(a.Arch)
+			if err != nil {
+				continue
+			}
+			for _, s := range a.Syscalls {
+				out = append(out, lint.Reachable{Arch: arch, Name: s.Name, Binary: b, Why: s.Why()})
+			}
+		}
+	}
+	return out, nil
+}
+
+// profileReport is what record and generate print with --format json.
+type profileReport struct {
+	Profile    string      `json:"profile"`
+	Allowed    int         `json:"allowed"`
+	Completion *completion `json:"completion,omitempty"`
+}
+
+// setCompleted fills in what generation added.
+func (c *completion) setCompleted(rep *generate.Report) {
+	if c == nil || rep == nil {
+		return
+	}
+	c.Added, c.Withheld = rep.Completed, rep.Withheld
+}
+
+// print tells on stderr what completion added, what it held back for a human and what
+// static analysis could not see.
+func (c *completion) print(w io.Writer) {
+	if c == nil {
+		return
+	}
+	fmt.Fprintf(w, "  static completion: %d objects analyzed; added %d syscalls not seen while recording", len(c.Analyzed), len(c.Added))
+	if len(c.Added) > 0 {
+		fmt.Fprintf(w, ": %s", strings.Join(c.Added, " "))
+	}
+	fmt.Fprintln(w)
+	if len(c.Withheld) > 0 {
+		fmt.Fprintf(w, "  NOT added, dangerous: decide yourself and add a rule if the program needs them:\n")
+		for _, h := range c.Withheld {
+			fmt.Fprintf(w, "    %s: %s (%s)\n", h.Name, h.Reason, h.Why)
+		}
+	}
+	if len(c.Unresolved) > 0 {
+		fmt.Fprintf(w, "  %d syscall sites whose number static analysis could not read: the program may make calls neither seen nor added ('seccompctl analyze --verbose' lists them)\n", len(c.Unresolved))
+	}
+	for _, m := range c.Missing {
+		fmt.Fprintf(w, "  library %s (needed by %s) not found: its syscalls are not added\n", m.Name, m.NeededBy)
+	}
+	for _, n := range c.Notes {
+		where := n.Object
+		if n.Where != "" {
+			where += " (" + n.Where + ")"
+		}
+		fmt.Fprintf(w, "  not analyzable, %s in %s: %s\n", n.Kind, where, n.Detail)
+	}
+	for _, s := range c.Skipped {
+		fmt.Fprintf(w, "  not analyzed: %s\n", s)
+	}
+}

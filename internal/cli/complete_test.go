@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/seccompctl/seccompctl/profile"
+)
+
+// A trace of a static busybox that wrote to a pipe: ioctl was never seen.
+const busyboxTrace = `{"seccompctlTrace":1,"mode":"ptrace","command":["busybox","echo","hi"],"objects":["/usr/bin/busybox"]}
+{"arch":"SCMP_ARCH_X86_64","syscall":"execve","count":1,"exe":"/usr/bin/busybox"}
+{"arch":"SCMP_ARCH_X86_64","syscall":"write","count":1,"exe":"/usr/bin/busybox"}
+{"arch":"SCMP_ARCH_X86_64","syscall":"exit_group","count":1,"exe":"/usr/bin/busybox"}
+`
+
+func TestGenerateCompleteStatic(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/busybox"); err != nil {
+		t.Skip("busybox-static is not installed (scripts/deps.sh installs it)")
+	}
+	trace := writeTemp(t, "bb.trace", busyboxTrace)
+	for name, args := range map[string][]string{
+		"objects of the trace": {"--from", trace},
+		"--binary":             {"--from", trace, "--binary", "/usr/bin/busybox"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "p.json")
+			stdout, stderr, code := execCLI(t, "", append([]string{"generate", "--complete", "static", "--analysis-cache", "", "--format", "json", "-o", out}, args...)...)
+			if code != 0 {
+				t.Fatalf("code %d, stderr %s", code, stderr)
+			}
+			p, err := profile.Load(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ioctl *profile.Rule
+			for i, r := range p.Syscalls {
+				for _, n := range r.Names {
+					if n == "ioctl" {
+						ioctl = &p.Syscalls[i]
+					}
+					if n == "ptrace" || n == "mount" {
+						t.Errorf("dangerous %s added: %+v", n, r)
+					}
+				}
+			}
+			if ioctl == nil || !strings.HasSuffix(ioctl.Comment, "; not seen while recording") || !strings.HasPrefix(ioctl.Comment, "reachable ") {
+				t.Fatalf("ioctl rule %+v: want it added with why", ioctl)
+			}
+			var rep profileReport
+			if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+				t.Fatalf("report %q: %v", stdout, err)
+			}
+			if rep.Completion == nil || len(rep.Completion.Added) == 0 || rep.Allowed <= 3 {
+				t.Errorf("report %+v", rep)
+			}
+			// busybox can mount and ptrace: they are listed for a human, not added.
+			held := map[string]bool{}
+			for _, w := range rep.Completion.Withheld {
+				held[w.Name] = w.Reason != "" && w.Why != ""
+			}
+			if !held["mount"] {
+				t.Errorf("mount not withheld with reason and why: %+v", rep.Completion.Withheld)
+			}
+		})
+	}
+}
+
+func TestGenerateCompleteUsage(t *testing.T) {
+	trace := writeTemp(t, "bb.trace", busyboxTrace)
+	notELF := writeTemp(t, "script.sh", "#!/bin/sh\necho hi\n")
+	noObjects := writeTemp(t, "none.trace", strings.Replace(busyboxTrace, `,"objects":["/usr/bin/busybox"]`, "", 1))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--complete", "dynamic"}, "--complete"},
+		{[]string{"--binary", "/usr/bin/busybox"}, "--complete static"},
+		{[]string{"--complete", "static", "--binary", notELF}, notELF},
+		{[]string{"--complete", "static", "--from", noObjects}, "no executable"},
+	} {
+		args := append([]string{"generate", "-o", filepath.Join(t.TempDir(), "p.json")}, tc.args...)
+		if !strings.Contains(strings.Join(tc.args, " "), "--from") {
+			args = append(args, "--from", trace)
+		}
+		_, stderr, code := execCLI(t, "", args...)
+		if code == 0 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: code %d, stderr %q (want it to name %q)", tc.args, code, stderr, tc.want)
+		}
+	}
+}
+
+func TestLintBinary(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/busybox"); err != nil {
+		t.Skip("busybox-static is not installed (scripts/deps.sh installs it)")
+	}
+	prof := writeTemp(t, "p.json", `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read", "write", "exit_group", "ioctl"], "action": "SCMP_ACT_ALLOW"}]}`)
+	out, stderr, code := execCLI(t, "", "lint", "--fail-on", "never", "--analysis-cache", "", "--binary", "/usr/bin/busybox", prof)
+	if code != 0 {
+		t.Fatalf("code %d, stderr %s", code, stderr)
+	}
+	if !strings.Contains(out, "info SC8001: /usr/bin/busybox can make openat (reachable ") {
+		t.Errorf("no SC8001 finding for openat:\n%s", out)
+	}
+	if strings.Contains(out, "can make ioctl") || strings.Contains(out, "can make read ") {
+		t.Errorf("SC8001 reports a syscall the profile allows:\n%s", out)
+	}
+	if _, stderr, code := execCLI(t, "", "lint", "--binary", prof, prof); code != ExitUsage || !strings.Contains(stderr, prof) {
+		t.Errorf("--binary on a JSON file: code %d, stderr %q", code, stderr)
+	}
+}
