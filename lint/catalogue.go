@@ -66,6 +66,7 @@ func init() {
 		sc7002,
 		sc7003,
 		sc7004,
+		sc8001,
 	}
 	sort.Slice(catalogue, func(i, j int) bool { return catalogue[i].ID < catalogue[j].ID })
 	for _, r := range catalogue {

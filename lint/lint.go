@@ -86,6 +86,18 @@ type Options struct {
 	Baseline *profile.Profile
 	// Disable lists rule IDs not to run.
 	Disable []string
+	// Reachable are the syscalls static analysis found the profile's programs can make
+	// (lint --binary); SC8001 reports those the profile denies.
+	Reachable []Reachable
+}
+
+// Reachable is a syscall a program can make, found by static analysis.
+type Reachable struct {
+	Arch syscalls.Arch
+	Name string
+	// Binary is the program analyzed; Why how it reaches the call ("reachable from
+	// sendfile64 in libc.so.6, called by ...").
+	Binary, Why string
 }
 
 // Finding is one problem found in a profile.

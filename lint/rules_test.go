@@ -195,6 +195,10 @@ var ruleCases = map[string]struct{ fires, quiet ruleCase }{
 		fires: ruleCase{},
 		quiet: ruleCase{},
 	},
+	"SC8001": {
+		fires: ruleCase{opts: Options{Reachable: []Reachable{{Arch: syscalls.Native(), Name: "sendfile", Binary: "/usr/sbin/srv", Why: "reachable from sendfile64 in libc.so.6"}}}},
+		quiet: ruleCase{opts: Options{Reachable: []Reachable{{Arch: syscalls.Native(), Name: "getpid", Binary: "/usr/sbin/srv", Why: "reachable from getpid in libc.so.6"}}}},
+	},
 }
 
 func (c ruleCase) profile(t *testing.T) *profile.Profile {

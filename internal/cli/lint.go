@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seccompctl/seccompctl/analyze"
 	"github.com/seccompctl/seccompctl/lint"
 	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/syscalls"
@@ -27,6 +28,8 @@ type lintOptions struct {
 	failOn     string
 	explain    string
 	list       bool
+	binaries   []string
+	cacheDir   string
 }
 
 func newCmdLint(app *App) *cobra.Command {
@@ -46,6 +49,7 @@ a severity, and a message that points at the profile's file:line:column:
   SC5xxx  weak profiles: default allow or log, wider than the runtime default
   SC6xxx  runtime compatibility: fields containerd drops, constructs runc or crun refuse
   SC7xxx  duplicates, conflicting actions, rules without effect
+  SC8xxx  with --binary B: what B can reach (static analysis) that the profile denies
 
 includes/excludes are evaluated for a container with the default capabilities (--caps
 changes that) on each architecture the profile names (or --arch). The runtime checks
@@ -65,6 +69,9 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on
   # GitHub code scanning
   seccompctl lint --format sarif --fail-on never profiles/*.json > seccomp.sarif
 
+  # What can nginx do that its recorded profile denies?
+  seccompctl lint --binary /usr/sbin/nginx nginx.json
+
   # Why does SC3002 matter?
   seccompctl lint --explain SC3002`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -83,6 +90,8 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on
 	f.StringVar(&opts.failOn, "fail-on", "error", "exit 1 on findings at or above this severity: error, warning, info or never")
 	f.StringVar(&opts.explain, "explain", "", "print the long form of a rule and exit")
 	f.BoolVar(&opts.list, "list-rules", false, "list every rule and exit")
+	f.StringArrayVar(&opts.binaries, "binary", nil, "report, as info (SC8001), what this executable can reach that the profile denies (static analysis; repeatable)")
+	f.StringVar(&opts.cacheDir, "analysis-cache", analyze.DefaultCacheDir(), "where static analysis caches per-library results by build-id (\"\" for none)")
 	cmd.RegisterFlagCompletionFunc("runtime", cobra.FixedCompletions(lint.Runtimes(), cobra.ShellCompDirectiveNoFileComp))
 	cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"error", "warning", "info", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -211,6 +220,13 @@ func (opts *lintOptions) lintOptions() (lint.Options, error) {
 		if _, err := profile.ParseKernelRelease(opts.kernel); err != nil {
 			return lo, UsageError(fmt.Errorf("--kernel: %w", err))
 		}
+	}
+	if len(opts.binaries) > 0 {
+		reach, err := reachableOf(opts.binaries, opts.cacheDir)
+		if err != nil {
+			return lo, err
+		}
+		lo.Reachable = reach
 	}
 	for _, id := range opts.disable {
 		r, ok := lint.Lookup(id)
