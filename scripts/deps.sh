@@ -14,7 +14,12 @@ packages=(
 	busybox-static  # workloads for record, test and e2e
 	python3         # record: python3 workload
 	gcc             # record: the realistic workload of the overhead benchmark
-	etcd-server     # agent: integration tests run a real etcd + kube-apiserver
+	etcd-server     # agent: integration tests run a real etcd + kube-apiserver; test/heldout: the Go program
+	redis-server    # test/heldout: a server that forks for BGSAVE
+	redis-tools     # test/heldout: redis-cli drives redis-server
+	nginx-light     # test/heldout: a file server (directory listing, large and compressed files)
+	sqlite3         # test/heldout: a database switched to WAL
+	memcached       # test/heldout: a cache server (LRU crawler)
 	chromium        # report: the HTML report is loaded and checked in headless chromium (internal/cli)
 )
 
