@@ -135,10 +135,7 @@ func completeOptions(ctx context.Context, c *completeFlags, rec *record.Recordin
 			gen.Complete = append(gen.Complete, generate.Reachable{Arch: arch, Name: s.Name, Why: s.Why()})
 		}
 	}
-	gen.Withhold = func(name string) (string, bool) {
-		reason, ok := lint.Dangerous(name)
-		return reason, ok
-	}
+	gen.Withhold = syscalls.Dangerous
 	return comp, nil
 }
 

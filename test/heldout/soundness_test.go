@@ -17,29 +17,37 @@ import (
 )
 
 // soundnessPrograms are Debian programs driven broadly under strace -f: CLI tools,
-// interpreters, a static binary (busybox) and, through TestHeldOut's programs, servers
-// and a Go binary (etcd).
+// shells and interpreters, a static binary (busybox) and a Go server (etcd, driven with
+// curl).
 var soundnessPrograms = map[string][]string{
-	"ls":       {"/bin/ls", "-laR", "/usr/share/doc/coreutils"},
-	"tar":      {"/bin/sh", "-c", "cd /tmp && tar czf x.tgz -C /usr/share/doc coreutils && tar tzf x.tgz >/dev/null && rm x.tgz"},
-	"gzip":     {"/bin/gzip", "-9", "-c", "/etc/services"},
-	"grep":     {"/bin/grep", "-r", "-c", "GNU", "/usr/share/doc/coreutils"},
-	"sed":      {"/bin/sed", "-n", "s/tcp/TCP/p", "/etc/services"},
-	"sort":     {"/usr/bin/sort", "--parallel=2", "-S", "1M", "-k2", "/etc/services"},
-	"find":     {"/usr/bin/find", "/usr/share/doc", "-name", "*.gz", "-newer", "/etc/hostname"},
-	"cp":       {"/bin/sh", "-c", "cp -a /usr/share/doc/coreutils /tmp/cp-sound && rm -r /tmp/cp-sound"},
-	"dash":     {"/bin/dash", "-c", "for i in 1 2 3; do echo $i; done | wc -l; read x < /etc/hostname; cd /tmp; umask 022; trap 'echo t' EXIT"},
-	"bash":     {"/bin/bash", "-c", "a=($(seq 5)); echo ${#a[@]}; (sleep 0.1 &); wait; printf '%s\\n' *; ulimit -n"},
-	"perl":     {"/usr/bin/perl", "-e", "use POSIX; use File::Temp qw(tempfile); my ($fh,$n)=tempfile(); print $fh 'x'; close $fh; unlink $n; opendir(my $d,'/etc'); my @e=readdir($d); print scalar(@e),\"\\n\"; print POSIX::strftime('%Y',localtime),\"\\n\""},
-	"python3":  {"/usr/bin/python3", "-c", "import json, hashlib, socket, subprocess, threading, sqlite3, ssl; t=threading.Thread(target=lambda: None); t.start(); t.join(); c=sqlite3.connect(':memory:'); c.execute('create table t(a)'); print(json.dumps({'h': hashlib.sha256(b'x').hexdigest()}))"},
-	"awk":      {"/usr/bin/awk", "{n[$2]++} END {for (k in n) c++; print c}", "/etc/services"},
-	"sqlite3":  {"/usr/bin/sqlite3", "/tmp/sound.db", "pragma journal_mode=wal; create table if not exists t(a); insert into t values(1); vacuum; select count(*) from t;"},
-	"curl":     {"/usr/bin/curl", "-s", "-o", "/dev/null", "file:///etc/services"},
-	"openssl":  {"/usr/bin/openssl", "dgst", "-sha256", "/etc/services"},
-	"git":      {"/bin/sh", "-c", "rm -rf /tmp/sound-git && git init -q /tmp/sound-git && cd /tmp/sound-git && echo x > f && git add f && git -c user.email=a@b -c user.name=n commit -qm m && git log --oneline | wc -l && git gc -q; rm -rf /tmp/sound-git"},
-	"busybox":  {"/usr/bin/busybox", "sh", "-c", "busybox ls -l /etc >/dev/null; busybox sha256sum /etc/services; busybox sort /etc/services | busybox tail -n 1"},
-	"xz":       {"/usr/bin/xz", "-T2", "-c", "/etc/services"},
-	"diff":     {"/usr/bin/diff", "/etc/services", "/etc/protocols"},
+	"etcd": {"/bin/sh", "-c", `d=$(mktemp -d); c=http://127.0.0.1:23791; p=http://127.0.0.1:23801
+etcd --data-dir $d/data --listen-client-urls $c --advertise-client-urls $c --listen-peer-urls $p --initial-advertise-peer-urls $p --initial-cluster default=$p --log-level error & e=$!
+for i in $(seq 50); do curl -sf $c/health >/dev/null && break; sleep 0.2; done
+curl -s -XPOST $c/v3/kv/put -d '{"key":"YQ==","value":"Yg=="}' >/dev/null
+curl -s -XPOST $c/v3/kv/compaction -d '{"revision":"2"}' >/dev/null
+curl -s -XPOST $c/v3/maintenance/defragment -d '{}' >/dev/null
+curl -s -XPOST $c/v3/maintenance/snapshot -d '{}' >/dev/null
+kill $e; wait $e; rm -rf $d`},
+	"ls":      {"/bin/ls", "-laR", "/usr/share/doc/coreutils"},
+	"tar":     {"/bin/sh", "-c", "cd /tmp && tar czf x.tgz -C /usr/share/doc coreutils && tar tzf x.tgz >/dev/null && rm x.tgz"},
+	"gzip":    {"/bin/gzip", "-9", "-c", "/etc/services"},
+	"grep":    {"/bin/grep", "-r", "-c", "GNU", "/usr/share/doc/coreutils"},
+	"sed":     {"/bin/sed", "-n", "s/tcp/TCP/p", "/etc/services"},
+	"sort":    {"/usr/bin/sort", "--parallel=2", "-S", "1M", "-k2", "/etc/services"},
+	"find":    {"/usr/bin/find", "/usr/share/doc", "-name", "*.gz", "-newer", "/etc/hostname"},
+	"cp":      {"/bin/sh", "-c", "cp -a /usr/share/doc/coreutils /tmp/cp-sound && rm -r /tmp/cp-sound"},
+	"dash":    {"/bin/dash", "-c", "for i in 1 2 3; do echo $i; done | wc -l; read x < /etc/hostname; cd /tmp; umask 022; trap 'echo t' EXIT"},
+	"bash":    {"/bin/bash", "-c", "a=($(seq 5)); echo ${#a[@]}; (sleep 0.1 &); wait; printf '%s\\n' *; ulimit -n"},
+	"perl":    {"/usr/bin/perl", "-e", "use POSIX; use File::Temp qw(tempfile); my ($fh,$n)=tempfile(); print $fh 'x'; close $fh; unlink $n; opendir(my $d,'/etc'); my @e=readdir($d); print scalar(@e),\"\\n\"; print POSIX::strftime('%Y',localtime),\"\\n\""},
+	"python3": {"/usr/bin/python3", "-c", "import json, hashlib, socket, subprocess, threading, sqlite3, ssl; t=threading.Thread(target=lambda: None); t.start(); t.join(); c=sqlite3.connect(':memory:'); c.execute('create table t(a)'); print(json.dumps({'h': hashlib.sha256(b'x').hexdigest()}))"},
+	"awk":     {"/usr/bin/awk", "{n[$2]++} END {for (k in n) c++; print c}", "/etc/services"},
+	"sqlite3": {"/usr/bin/sqlite3", "/tmp/sound.db", "pragma journal_mode=wal; create table if not exists t(a); insert into t values(1); vacuum; select count(*) from t;"},
+	"curl":    {"/usr/bin/curl", "-s", "-o", "/dev/null", "file:///etc/services"},
+	"openssl": {"/usr/bin/openssl", "dgst", "-sha256", "/etc/services"},
+	"git":     {"/bin/sh", "-c", "rm -rf /tmp/sound-git && git init -q /tmp/sound-git && cd /tmp/sound-git && echo x > f && git add f && git -c user.email=a@b -c user.name=n commit -qm m && git log --oneline | wc -l && git gc -q; rm -rf /tmp/sound-git"},
+	"busybox": {"/usr/bin/busybox", "sh", "-c", "busybox ls -l /etc >/dev/null; busybox sha256sum /etc/services; busybox sort /etc/services | busybox tail -n 1"},
+	"xz":      {"/usr/bin/xz", "-T2", "-c", "/etc/services"},
+	"diff":    {"/usr/bin/diff", "/etc/services", "/etc/protocols"},
 }
 
 var (
