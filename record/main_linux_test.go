@@ -7,7 +7,7 @@ import (
 
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == HelperVerb {
-		os.Exit(RunHelper(os.Args[2:]))
+		os.Exit(RunHelper())
 	}
 	os.Exit(m.Run())
 }

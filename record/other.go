@@ -6,15 +6,17 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+
+	"github.com/seccompctl/seccompctl/internal/launch"
 )
 
-// HelperVerb is the hidden first argument that runs the exec helper of ptrace mode.
-const HelperVerb = "__record-exec"
+// HelperVerb is the hidden first argument that runs the launcher of ptrace mode.
+const HelperVerb = launch.Verb
 
 var errOS = fmt.Errorf("recording syscalls needs Linux, not %s: %w", runtime.GOOS, ErrNotSupported)
 
-// RunHelper is the exec helper of ptrace mode (Linux only).
-func RunHelper(args []string) int { return 125 }
+// RunHelper is the launcher of ptrace mode (Linux only).
+func RunHelper() int { return launch.Main() }
 
 // Command records a command (Linux only).
 func Command(ctx context.Context, argv []string, opts Options) (*Result, error) { return nil, errOS }

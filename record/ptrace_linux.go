@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/seccompctl/seccompctl/internal/launch"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -109,36 +110,20 @@ func recordPtrace(ctx context.Context, argv []string, opts Options) (*Result, er
 	if path, err = absPath(path); err != nil {
 		return nil, err
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("finding the seccompctl binary for the exec helper: %w", err)
-	}
-
 	// Every ptrace request must come from the thread that attached.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	syncR, syncW, err := os.Pipe()
+	proc, err := launch.Start(launch.Cmd{
+		Request: launch.Request{Path: path, Args: argv, Env: opts.Env, Trace: true},
+		Dir:     opts.Dir, Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr,
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer syncW.Close()
-	cmd := &exec.Cmd{
-		Path:       self,
-		Args:       append([]string{self, HelperVerb, path}, argv...),
-		Env:        opts.Env,
-		Dir:        opts.Dir,
-		Stdin:      opts.Stdin,
-		Stdout:     opts.Stdout,
-		Stderr:     opts.Stderr,
-		ExtraFiles: []*os.File{syncR},
-	}
+	defer proc.Close()
+	cmd := proc.Cmd
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		syncR.Close()
-		return nil, fmt.Errorf("starting the exec helper: %w", err)
-	}
-	syncR.Close()
 	pid := cmd.Process.Pid
 
 	t := newTracer(opts.Args, opts.Progress)
@@ -146,14 +131,15 @@ func recordPtrace(ctx context.Context, argv []string, opts Options) (*Result, er
 	if e := ptrace(unix.PTRACE_SEIZE, pid, 0, traceOptions|unix.PTRACE_O_EXITKILL); e != 0 {
 		unix.Kill(pid, unix.SIGKILL)
 		unix.Wait4(pid, nil, 0, nil)
-		return nil, fmt.Errorf("attaching to the exec helper: %w", e)
+		return nil, fmt.Errorf("attaching to the launcher: %w", e)
 	}
 	t.tasks[pid] = &task{}
-	if _, err := syncW.Write([]byte{1}); err != nil {
+	// The launcher loads its RET_TRACE filter only once it has its request: after the
+	// attach, or every call it makes would fail with ENOSYS.
+	if err := proc.Release(); err != nil {
 		unix.Kill(pid, unix.SIGKILL)
-		return nil, fmt.Errorf("releasing the exec helper: %w", err)
+		return nil, err
 	}
-	syncW.Close()
 
 	stop := watchStop(ctx, opts.Signals, func(sig unix.Signal) { unix.Kill(pid, sig) }, func() { killTree(pid) })
 	err = t.loop()
@@ -172,6 +158,10 @@ func recordPtrace(ctx context.Context, argv []string, opts Options) (*Result, er
 	res.Recording.Command = argv
 	res.ExitCode = exitCode(t.rootStatus)
 	if !t.started {
+		if e := proc.Stage().ExecErrno(); e != 0 {
+			res.ExitCode = launch.ExitCodeFor(e)
+			return res, fmt.Errorf("executing %s: %w", argv[0], e)
+		}
 		return res, fmt.Errorf("%s did not start (exit status %d)", argv[0], res.ExitCode)
 	}
 	return res, nil

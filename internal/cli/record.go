@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seccompctl/seccompctl/internal/launch"
 	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/record"
 )
@@ -62,7 +63,11 @@ socket (no auditd needed) until --duration or Ctrl-C, keeping those of --pid (an
 descendants), --comm or --cgroup. Run the workload meanwhile under the profile
 'seccompctl generate --audit-profile' writes.
 
-What the launcher does before the command's execve is not recorded; the execve is.`,
+What the launcher does before the command's execve is not recorded; the execve is.
+
+Exit codes: the command's; 126 it was found but cannot be executed (a directory, a file
+without execute permission); 127 it does not exist; 125 seccompctl itself failed to
+start it; 2 bad usage, or an output path that cannot be written (checked first).`,
 		Example: `  # Record a command and write a profile for it
   seccompctl record -o ls.json -- ls -l /
 
@@ -187,7 +192,9 @@ func runRecord(ctx context.Context, opts *recordOptions) error {
 	if err != nil {
 		var nf *exec.Error
 		if errors.As(err, &nf) {
-			return &ExitError{Code: 127, Err: err}
+			// 127 when it does not exist, 126 for a directory or a file that is
+			// not executable.
+			return &ExitError{Code: launch.ExitCodeFor(err), Err: err}
 		}
 		if res == nil {
 			return err
@@ -337,17 +344,5 @@ func startStatusLine(w io.Writer, p *record.Progress) func() {
 	return func() {
 		close(done)
 		<-finished
-	}
-}
-
-// newCmdRecordHelper is the hidden exec helper of ptrace mode (see record.HelperVerb).
-func newCmdRecordHelper(app *App) *cobra.Command {
-	return &cobra.Command{
-		Use:                record.HelperVerb,
-		Hidden:             true,
-		DisableFlagParsing: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return &ExitError{Code: record.RunHelper(args), Silent: true}
-		},
 	}
 }

@@ -34,13 +34,11 @@ var verbs = []func(*App) *cobra.Command{
 	newCmdLint,
 	newCmdTest,
 	newCmdTestHelper,
-	newCmdTestExecHelper,
 	newCmdDiff,
 	newCmdCompare,
 	newCmdReport,
 	newCmdMerge,
 	newCmdRecord,
-	newCmdRecordHelper,
 	newCmdGenerate,
 	newCmdK8s,
 	newCmdAgent,
@@ -48,6 +46,7 @@ var verbs = []func(*App) *cobra.Command{
 	newCmdCompile,
 	newCmdExplain,
 	newCmdRun,
+	newCmdLaunchHelper,
 }
 
 // NewRootCmd builds the command tree.

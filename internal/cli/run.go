@@ -5,33 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
-	"strconv"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/seccompctl/seccompctl/filter"
+	"github.com/seccompctl/seccompctl/internal/launch"
 	"github.com/seccompctl/seccompctl/profile"
-)
-
-// run re-executes seccompctl as a helper that installs the program on its own locked
-// thread and executes the command on that thread; these variables carry the program
-// (on an inherited pipe), its flags and the no_new_privs choice to the helper.
-const (
-	runHelperEnv  = "SECCOMPCTL_RUN_HELPER" // fd of the pipe holding the encoded program
-	runFlagsEnv   = "SECCOMPCTL_RUN_FLAGS"  // seccomp(2) flags
-	runNNPEnv     = "SECCOMPCTL_RUN_NNP"    // "1": set no_new_privs
-	runGodebugEnv = "SECCOMPCTL_RUN_GODEBUG"
-	runPathEnv    = "SECCOMPCTL_RUN_PATH" // the command's resolved path; argv stays as given
-)
-
-// Exit codes of the helper's own failures, as container runtimes use them.
-const (
-	exitRunFailed   = 125 // seccompctl could not set the filter up
-	exitCannotExec  = 126 // the command could not be executed
-	exitNotFound    = 127 // the command does not exist
-	exitSignalShift = 128 // a command killed by signal N exits 128+N
 )
 
 type runOptions struct {
@@ -67,8 +48,9 @@ stderr.
 SCMP_ACT_NOTIFY rules answer ENOSYS under run (there is no supervisor), SCMP_ACT_TRACE
 rules ENOSYS unless CMD runs under a tracer.
 
-Exit codes: CMD's; 125 the filter could not be set up; 126 CMD could not be executed
-(e.g. the profile denies execve); 127 CMD not found; 2 bad usage or a profile that
+Exit codes: CMD's; 125 seccompctl itself failed (the filter could not be set up); 126
+CMD was found but cannot be executed (a directory, a file without execute permission,
+or the profile denies execve); 127 CMD not found; 2 bad usage or a profile that
 does not load.`,
 		Example: `  # Does the application start under its profile?
   seccompctl run --profile app.json -- ./app --serve
@@ -78,9 +60,6 @@ does not load.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.argv = args
-			if fd := os.Getenv(runHelperEnv); fd != "" {
-				return &ExitError{Code: runHelper(opts.app.ErrOut, fd, args), Silent: true}
-			}
 			if cmd.ArgsLenAtDash() != 0 || len(args) == 0 {
 				return UsageError(errors.New("the command goes after --: seccompctl run --profile PROFILE -- CMD [ARG...]"))
 			}
@@ -110,21 +89,10 @@ func runRun(opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	path, err := exec.LookPath(opts.argv[0])
+	path, code, err := launch.LookPath(opts.argv[0])
 	if err != nil {
-		fmt.Fprintf(opts.app.ErrOut, "%s: %v\n", opts.app.Name, err)
-		return &ExitError{Code: exitNotFound, Silent: true}
+		return &ExitError{Code: code, Err: err}
 	}
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	defer w.Close()
 	// NOTIFY needs a supervisor, which run is not: without a listener the kernel
 	// answers ENOSYS, which is what the help text promises.
 	var flags uint
@@ -133,28 +101,24 @@ func runRun(opts *runOptions) error {
 			flags |= fl.Kernel()
 		}
 	}
-	nnp := "0"
-	if opts.noNewPrivs {
-		nnp = "1"
+	if !opts.noNewPrivs && !filter.HasCapSysAdmin() {
+		fmt.Fprintf(opts.app.ErrOut, "%s run: no CAP_SYS_ADMIN: setting no_new_privs, without which the kernel refuses the filter (setuid programs will not gain privileges)\n", opts.app.Name)
 	}
-	helper := exec.Command(self, append([]string{"run", "--"}, opts.argv...)...)
-	helper.Env = append(os.Environ(),
-		runHelperEnv+"=3", runFlagsEnv+"="+strconv.FormatUint(uint64(flags), 10), runNNPEnv+"="+nnp,
-		runGodebugEnv+"="+os.Getenv("GODEBUG"), runPathEnv+"="+path,
-		// No asynchronous preemption signal may land on the filtered thread before
-		// execve: its handler would need rt_sigreturn, which a profile may deny.
-		"GODEBUG=asyncpreemptoff=1")
-	helper.Stdin, helper.Stdout, helper.Stderr = opts.app.In, opts.app.commandOut(), opts.app.ErrOut
-	helper.ExtraFiles = []*os.File{r}
-	if err := helper.Start(); err != nil {
-		return fmt.Errorf("starting the run helper: %w", err)
+	p, err := launch.Start(launch.Cmd{
+		Request: launch.Request{
+			Path: path, Args: opts.argv, Env: os.Environ(),
+			Program: f.Program.Encode(binary.NativeEndian), Flags: flags, NoNewPrivs: opts.noNewPrivs,
+		},
+		Stdin: opts.app.In, Stdout: opts.app.commandOut(), Stderr: opts.app.ErrOut,
+	})
+	if err != nil {
+		return &ExitError{Code: launch.ExitLaunchFailed, Err: err}
 	}
-	r.Close()
-	prog := f.Program.Encode(binary.NativeEndian)
-	if _, err := w.Write(prog); err != nil {
-		return fmt.Errorf("passing the program to the run helper: %w", err)
+	if err := p.Release(); err != nil {
+		p.Cmd.Process.Kill()
+		p.Wait()
+		return &ExitError{Code: launch.ExitLaunchFailed, Err: err}
 	}
-	w.Close()
 
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
@@ -164,17 +128,20 @@ func runRun(opts *runOptions) error {
 		for {
 			select {
 			case s := <-signals:
-				helper.Process.Signal(s)
+				p.Cmd.Process.Signal(s)
 			case <-done:
 				return
 			}
 		}
 	}()
-	err = helper.Wait()
+	res, err := p.Wait()
 	close(done)
-	code := exitCode(helper.ProcessState)
-	if err != nil && code < 0 {
-		return err
+	if err != nil {
+		return &ExitError{Code: launch.ExitLaunchFailed, Err: err}
+	}
+	code = res.ExitCode()
+	if err := res.Err(path); err != nil {
+		return &ExitError{Code: code, Err: err}
 	}
 	if code != 0 {
 		return &ExitError{Code: code, Silent: true}
@@ -182,13 +149,15 @@ func runRun(opts *runOptions) error {
 	return nil
 }
 
-// exitCode is the command's exit status, 128+N for death by signal N, -1 if unknown.
-func exitCode(st *os.ProcessState) int {
-	if st == nil {
-		return -1
+// newCmdLaunchHelper is the hidden helper every verb that runs a command under a
+// filter re-executes seccompctl as (see internal/launch).
+func newCmdLaunchHelper(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:                launch.Verb,
+		Hidden:             true,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return &ExitError{Code: launch.Main(), Silent: true}
+		},
 	}
-	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return exitSignalShift + int(ws.Signal())
-	}
-	return st.ExitCode()
 }

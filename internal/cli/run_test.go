@@ -35,7 +35,13 @@ func TestRunKernel(t *testing.T) {
 		{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}`)
 	kill := writeTemp(t, "kill.json", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
 		{"names": ["getppid"], "action": "SCMP_ACT_KILL_PROCESS"}]}`)
+	noExecve := writeTemp(t, "noexecve.json", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+		{"names": ["execve", "execveat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}`)
 	dir := t.TempDir()
+	noExec := filepath.Join(dir, "script.sh")
+	if err := os.WriteFile(noExec, []byte("#!/bin/sh\necho ran\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		args     []string
@@ -56,6 +62,11 @@ func TestRunKernel(t *testing.T) {
 			[]string{"32"}, []string{"must be superuser"}, ""},
 		{"command not found", []string{"--profile", deny, "--", "no-such-command-seccompctl"}, 127, nil, []string{"executable file not found"}, ""},
 		{"command missing", []string{"--profile", deny}, 2, nil, []string{"the command goes after --"}, ""},
+		// Found but not executable is 126, as in a shell; only a missing command is 127.
+		{"a directory", []string{"--profile", deny, "--", dir}, 126, nil, []string{"is a directory"}, ""},
+		{"a file without execute permission", []string{"--profile", deny, "--", noExec}, 126, nil, []string{"permission denied"}, ""},
+		{"a path that does not exist", []string{"--profile", deny, "--", filepath.Join(dir, "missing")}, 127, nil, []string{"no such file"}, ""},
+		{"execve denied by the profile", []string{"--profile", noExecve, "--", "/bin/true"}, 126, nil, []string{"executing /bin/true: operation not permitted"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

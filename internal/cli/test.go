@@ -101,18 +101,6 @@ func newCmdTestHelper(app *App) *cobra.Command {
 	}
 }
 
-// newCmdTestExecHelper is the hidden launcher of --cmd.
-func newCmdTestExecHelper(app *App) *cobra.Command {
-	return &cobra.Command{
-		Use:                probe.ExecVerb,
-		Hidden:             true,
-		DisableFlagParsing: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return &ExitError{Code: probe.RunExec(args), Silent: true}
-		},
-	}
-}
-
 func runTest(opts *testOptions) error {
 	if err := checkFormat(opts.format, "text", "json"); err != nil {
 		return err

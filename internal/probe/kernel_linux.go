@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -16,22 +17,25 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/seccompctl/seccompctl/filter"
+	"github.com/seccompctl/seccompctl/internal/launch"
 	"github.com/seccompctl/seccompctl/profile"
 )
 
-// The helper verbs: hidden first arguments that make the seccompctl binary run as the
-// probe (ProbeVerb) or as the launcher of --cmd (ExecVerb) under a filter. The CLI
-// registers both.
-const (
-	ProbeVerb = "__test-probe"
-	ExecVerb  = "__test-exec"
-)
+// ProbeVerb is the hidden first argument that makes the seccompctl binary run as the
+// probe under a filter; the CLI registers it. A command given with --cmd is started by
+// the shared launcher (internal/launch) instead.
+//
+// The probe does not use that launcher: it executes no command. After loading the
+// filter it makes each call itself with raw syscalls (no allocation, no Go runtime
+// call in between, since the filter may deny what those need) and writes each result
+// to memory it shares with the parent, because write(2) may be denied too.
+const ProbeVerb = "__test-probe"
 
 // Go cannot run code between fork and exec, and a filter installed without TSYNC
-// applies to the installing thread only: the helper keeps main on the main thread,
-// installs the filter there and then makes raw syscalls (or execs) from that thread.
+// applies to the installing thread only: the probe keeps main on the main thread,
+// installs the filter there and then makes raw syscalls from that thread.
 func init() {
-	if len(os.Args) > 1 && (os.Args[1] == ProbeVerb || os.Args[1] == ExecVerb) {
+	if len(os.Args) > 1 && os.Args[1] == ProbeVerb {
 		runtime.LockOSThread()
 	}
 }
@@ -320,113 +324,51 @@ func result(r uintptr, e syscall.Errno) int64 {
 	return int64(r)
 }
 
-// RunExec is the --cmd launcher's body (ExecVerb): args are the command's path and argv.
-// Fd 3 is shared memory (word 0: 1 when about to exec, 2 + errno when exec failed), fd 4
-// the program.
-func RunExec(args []string) int {
-	if len(args) < 2 {
-		return 125
-	}
-	shm, err := unix.Mmap(3, 0, 16, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
-	if err != nil {
-		return 125
-	}
-	prog, err := readProg()
-	if err != nil {
-		return 125
-	}
-	flags, _ := strconv.ParseUint(os.Getenv("SECCOMPCTL_TEST_FLAGS"), 10, 32)
-	env := make([]string, 0, len(os.Environ()))
-	for _, e := range os.Environ() {
-		if !strings.HasPrefix(e, "SECCOMPCTL_TEST_FLAGS=") {
-			env = append(env, e)
-		}
-	}
-	// Everything exec needs is built before the filter: allocating afterwards could
-	// need mmap, which the profile may deny.
-	argv0, err1 := syscall.BytePtrFromString(args[0])
-	argv, err2 := syscall.SlicePtrFromStrings(args[1:])
-	envv, err3 := syscall.SlicePtrFromStrings(env)
-	if err1 != nil || err2 != nil || err3 != nil {
-		return 125
-	}
-	unix.Close(3)
-	unix.Close(4)
-	if _, _, e := unix.RawSyscall(unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0); e != 0 {
-		return 125
-	}
-	fprog := unix.SockFprog{Len: uint16(len(prog) / 8), Filter: (*unix.SockFilter)(unsafe.Pointer(&prog[0]))}
-	if _, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafe.Pointer(&fprog))); e != 0 {
-		binary.LittleEndian.PutUint64(shm, 1000+uint64(e))
-		return 125
-	}
-	binary.LittleEndian.PutUint64(shm, 1)
-	_, _, errno := unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(argv0)),
-		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
-	binary.LittleEndian.PutUint64(shm, 2+uint64(errno))
-	for {
-		unix.RawSyscall(unix.SYS_EXIT_GROUP, 126, 0, 0)
-	}
-}
-
-// runCommand runs argv under f and says whether it started and how it ended.
+// runCommand runs argv under f through the launcher and says whether it started and
+// how it ended.
 func runCommand(f *filter.Filter, argv []string, timeout time.Duration) (*CmdResult, error) {
 	res := &CmdResult{Command: argv}
-	path, err := exec.LookPath(argv[0])
+	path, _, err := launch.LookPath(argv[0])
 	if err != nil {
 		res.Error = err.Error()
 		return res, nil
 	}
-	self, err := os.Executable()
+	p, err := launch.Start(launch.Cmd{
+		Request: launch.Request{
+			Path: path, Args: argv, Env: os.Environ(),
+			Program: f.Program.Encode(f.Order()), Flags: flagBits(f.Flags), NoNewPrivs: true,
+		},
+		Stdout: os.Stderr, Stderr: os.Stderr,
+	})
 	if err != nil {
 		return nil, err
 	}
-	progFile, err := memfdWith("seccompctl-test-prog", f.Program.Encode(f.Order()))
+	if err := p.Release(); err != nil {
+		p.Cmd.Process.Kill()
+		p.Wait()
+		return nil, err
+	}
+	var timedOut atomic.Bool
+	timer := time.AfterFunc(timeout, func() {
+		timedOut.Store(true)
+		p.Cmd.Process.Kill()
+	})
+	r, err := p.Wait()
+	timer.Stop()
 	if err != nil {
 		return nil, err
 	}
-	defer progFile.Close()
-	shmFile, err := memfdWith("seccompctl-test-shm", make([]byte, 16))
-	if err != nil {
-		return nil, err
-	}
-	defer shmFile.Close()
-	shm, err := unix.Mmap(int(shmFile.Fd()), 0, 16, unix.PROT_READ, unix.MAP_SHARED)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Munmap(shm)
-	cmd := exec.Command(self, append([]string{ExecVerb, path}, argv...)...)
-	cmd.ExtraFiles = []*os.File{shmFile, progFile}
-	cmd.Env = append(os.Environ(), fmt.Sprintf("SECCOMPCTL_TEST_FLAGS=%d", flagBits(f.Flags)))
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	timedOut := false
-	select {
-	case <-exited:
-	case <-time.After(timeout):
-		cmd.Process.Kill()
-		<-exited
-		timedOut = true
-	}
-	state := binary.LittleEndian.Uint64(shm)
-	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	switch {
-	case state >= 1000:
-		return nil, fmt.Errorf("installing the filter: %v", syscall.Errno(state-1000))
-	case state == 0:
-		return nil, fmt.Errorf("the launcher failed before installing the filter (%v)", cmd.ProcessState)
-	case state >= 2:
-		res.Error = fmt.Sprintf("exec %s: %v", path, syscall.Errno(state-2))
+	case r.Stage.LoadErrno() != 0, r.Stage == launch.StageNone:
+		return nil, r.Err(path)
+	case !r.Stage.Started():
+		res.Error = r.Err(path).Error()
 		return res, nil
 	}
 	res.Started = true
+	ws, _ := r.State.Sys().(syscall.WaitStatus)
 	switch {
-	case timedOut:
+	case timedOut.Load():
 		res.Error = fmt.Sprintf("still running after %v (killed)", timeout)
 	case ws.Signaled():
 		res.Signal = unix.SignalName(ws.Signal())

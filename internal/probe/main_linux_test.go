@@ -3,6 +3,8 @@ package probe
 import (
 	"os"
 	"testing"
+
+	"github.com/seccompctl/seccompctl/internal/launch"
 )
 
 // The probe re-executes its own binary; in tests that is the test binary.
@@ -11,8 +13,8 @@ func TestMain(m *testing.M) {
 		switch os.Args[1] {
 		case ProbeVerb:
 			os.Exit(RunProbe(os.Args[2:]))
-		case ExecVerb:
-			os.Exit(RunExec(os.Args[2:]))
+		case launch.Verb:
+			os.Exit(launch.Main())
 		}
 	}
 	os.Exit(m.Run())

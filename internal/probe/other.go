@@ -10,11 +10,8 @@ import (
 	"github.com/seccompctl/seccompctl/filter"
 )
 
-// ProbeVerb and ExecVerb are the hidden helper verbs (Linux only).
-const (
-	ProbeVerb = "__test-probe"
-	ExecVerb  = "__test-exec"
-)
+// ProbeVerb is the hidden helper verb of the probe (Linux only).
+const ProbeVerb = "__test-probe"
 
 type kernelRun struct {
 	baseline, filtered int64
@@ -33,9 +30,6 @@ func runCommand(*filter.Filter, []string, time.Duration) (*CmdResult, error) {
 
 // RunProbe is the probe helper (Linux only).
 func RunProbe([]string) int { return 125 }
-
-// RunExec is the --cmd launcher (Linux only).
-func RunExec([]string) int { return 125 }
 
 // ErrnoName returns the number of errno n: names need Linux's table.
 func ErrnoName(n int) string { return strconv.Itoa(n) }
