@@ -159,12 +159,6 @@ func (p *Process) Close() {
 	})
 }
 
-// Result is how a launched command ended.
-type Result struct {
-	Stage Stage
-	State *os.ProcessState
-}
-
 // Wait waits for the command (or the helper) to exit. A helper whose execve failed
 // is killed if it cannot exit (the filter may deny exit_group).
 func (p *Process) Wait() (Result, error) {
@@ -197,38 +191,6 @@ func (p *Process) Wait() (Result, error) {
 		return res, err
 	}
 	return res, nil
-}
-
-// ExitCode is the status to exit with: the command's (128+N for signal N), or
-// ExitLaunchFailed, ExitCannotExec or ExitNotFound when it never ran.
-func (r Result) ExitCode() int {
-	if e := r.Stage.ExecErrno(); e != 0 {
-		return ExitCodeFor(e)
-	}
-	if r.Stage.LoadErrno() != 0 {
-		return ExitLaunchFailed
-	}
-	if r.State == nil {
-		return ExitLaunchFailed
-	}
-	if ws, ok := r.State.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return ExitSignalBase + int(ws.Signal())
-	}
-	return r.State.ExitCode()
-}
-
-// Err says why the command never ran, nil when it did.
-func (r Result) Err(path string) error {
-	if e := r.Stage.ExecErrno(); e != 0 {
-		return fmt.Errorf("executing %s: %w", path, e)
-	}
-	if e := r.Stage.LoadErrno(); e != 0 {
-		return fmt.Errorf("loading the filter: %w", e)
-	}
-	if r.Stage == StageNone {
-		return fmt.Errorf("the launcher failed before loading the filter (%v)", r.State)
-	}
-	return nil
 }
 
 // Main is the helper's body (Verb). It returns only when the command could not be

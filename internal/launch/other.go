@@ -5,7 +5,7 @@ package launch
 import (
 	"errors"
 	"io"
-	"os"
+	"os/exec"
 )
 
 // ErrNotSupported is returned by Start outside Linux.
@@ -20,13 +20,19 @@ type Cmd struct {
 }
 
 // Process is a started helper (Linux only).
-type Process struct{}
+type Process struct{ Cmd *exec.Cmd }
 
-// Result is how a launched command ended (Linux only).
-type Result struct {
-	Stage Stage
-	State *os.ProcessState
-}
+// Release fails outside Linux.
+func (p *Process) Release() error { return ErrNotSupported }
+
+// Wait fails outside Linux.
+func (p *Process) Wait() (Result, error) { return Result{}, ErrNotSupported }
+
+// Stage is StageNone outside Linux.
+func (p *Process) Stage() Stage { return StageNone }
+
+// Close does nothing outside Linux.
+func (p *Process) Close() {}
 
 // Start fails outside Linux.
 func Start(c Cmd) (*Process, error) { return nil, ErrNotSupported }
