@@ -33,6 +33,23 @@ func buildGo(t *testing.T, goarch string) string {
 	return out
 }
 
+// buildMusl builds testdata/cprog as a static musl binary (musl-tools, in scripts/deps.sh).
+func buildMusl(t *testing.T) string {
+	t.Helper()
+	if p, ok := goBuilds.Load("musl"); ok {
+		return p.(string)
+	}
+	if _, err := exec.LookPath("musl-gcc"); err != nil {
+		t.Skip("musl-gcc is not installed (scripts/deps.sh installs musl-tools)")
+	}
+	out := filepath.Join(os.TempDir(), "seccompctl-analyze-cprog-musl")
+	if b, err := exec.Command("musl-gcc", "-static", "-O2", "-o", out, "testdata/cprog/main.c").CombinedOutput(); err != nil {
+		t.Fatalf("musl-gcc: %v\n%s", err, b)
+	}
+	goBuilds.Store("musl", out)
+	return out
+}
+
 func analyzeOne(t *testing.T, path string, opts Options) *Result {
 	t.Helper()
 	res, err := Analyze(context.Background(), []string{path}, opts)
@@ -62,6 +79,8 @@ func TestAnalyzeFindsKnownSyscalls(t *testing.T) {
 			[]string{"socket", "connect", "execve", "clone", "wait4", "ioctl", "rt_sigreturn"}},
 		{"Go program x86_64", func(t *testing.T) string { return buildGo(t, "amd64") }, "SCMP_ARCH_X86_64",
 			[]string{"openat", "read", "socket", "bind", "listen", "getppid", "newfstatat", "exit_group", "clone"}},
+		{"static musl program", buildMusl, "SCMP_ARCH_X86_64",
+			[]string{"open", "read", "socket", "getppid", "getpid", "exit_group", "close"}},
 		{"Go program aarch64", func(t *testing.T) string { return buildGo(t, "arm64") }, "SCMP_ARCH_AARCH64",
 			[]string{"openat", "read", "socket", "bind", "listen", "getppid", "newfstatat", "exit_group", "clone"}},
 	}
@@ -110,6 +129,7 @@ func TestAnalyzeSoundAgainstStrace(t *testing.T) {
 				"print(os.listdir('/')); t=threading.Thread(target=lambda:0); t.start(); t.join(); " +
 				"f=tempfile.TemporaryFile(); f.write(b'x'); f.close(); print(json.dumps({'a':1}))"}},
 		{"Go program", func(t *testing.T) string { return buildGo(t, runtime.GOARCH) }, nil},
+		{"musl static C program", buildMusl, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

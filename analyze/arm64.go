@@ -150,6 +150,7 @@ func decodeARM64(code []byte, addr uint64) minst {
 		return m
 	}
 	op := in.Op.String()
+	m.pad = op == "NOP"
 	pcrel := func() (uint64, bool) {
 		for _, a := range in.Args {
 			if a == nil {

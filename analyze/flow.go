@@ -23,6 +23,7 @@ type block struct {
 // decoding restarts there if the linear sweep ran across one.
 func decodeFn(isa *isaInfo, code []byte, start uint64, isGo bool, sync ...uint64) *fnCode {
 	f := &fnCode{isa: isa, start: start, end: start + uint64(len(code)), isGo: isGo}
+	f.insts = make([]minst, 0, len(code)/3+1)
 	for off := 0; off < len(code); {
 		m := isa.decode(code[off:], start+uint64(off))
 		for _, s := range sync {
@@ -123,6 +124,20 @@ func (f *fnCode) buildBlocks() {
 	}
 }
 
+// deadPadding reports a block no jump or fall-through reaches that holds only no-ops.
+func (f *fnCode) deadPadding(bi int) bool {
+	b := f.blocks[bi]
+	if bi == 0 || len(b.preds) > 0 {
+		return false
+	}
+	for i := b.first; i <= b.last; i++ {
+		if !f.insts[i].pad {
+			return false
+		}
+	}
+	return true
+}
+
 func (f *fnCode) blockOfInst(i int) int {
 	if i >= len(f.insts) {
 		return len(f.blocks) - 1 // just past the end: the value falling through
@@ -137,9 +152,12 @@ const traceBudget = 400
 // every path backwards through the function's blocks. One unknown path makes the answer
 // unknown: a site is resolved only when every path gives a constant or an entry value.
 func (f *fnCode) valuesAt(i int, l loc) []value {
-	t := tracer{f: f, seen: map[traceKey]bool{}, budget: traceBudget}
+	if len(f.blocks) == 0 {
+		return []value{{K: vUnknown}}
+	}
+	t := tracer{f: f, budget: traceBudget}
 	vals, ok := t.trace(f.blockOfInst(i), i, l)
-	if !ok {
+	if !ok || len(vals) == 0 {
 		return []value{{K: vUnknown}}
 	}
 	return dedupValues(vals)
@@ -193,9 +211,15 @@ func (t *tracer) trace(bi, i int, l loc) ([]value, bool) {
 	}
 	var out []value
 	for _, p := range b.preds {
+		if f.deadPadding(p) {
+			continue // alignment padding after a jump: no path runs through it
+		}
 		k := traceKey{p, l}
 		if t.seen[k] {
 			continue // a loop: the other paths decide
+		}
+		if t.seen == nil {
+			t.seen = map[traceKey]bool{}
 		}
 		t.seen[k] = true
 		vs, ok := t.trace(p, f.blocks[p].last+1, l)
@@ -207,9 +231,8 @@ func (t *tracer) trace(bi, i int, l loc) ([]value, bool) {
 			return nil, false
 		}
 	}
-	if len(out) == 0 {
-		return nil, false
-	}
+	// Every predecessor already on the path (a loop) or padding: this path adds no value
+	// of its own; the others decide.
 	return out, true
 }
 

@@ -26,6 +26,7 @@ type minst struct {
 	pageDef, pageUse int8
 	pageOff          int64
 	pageLoad         bool // the use is a load from the address (a GOT or literal slot)
+	pad              bool // a no-op used as padding between code
 }
 
 const (

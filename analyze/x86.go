@@ -108,6 +108,8 @@ func decodeX86(code []byte, addr uint64) minst {
 		return m
 	}
 	m.size = uint8(in.Len)
+	m.pad = in.Op == x86asm.NOP || in.Op == x86asm.INT && in.Args[0] == x86asm.Imm(3) ||
+		in.Op == x86asm.XCHG && in.Args[0] == x86asm.AX && in.Args[1] == x86asm.AX
 	next := addr + uint64(in.Len)
 	ripRef := func(a x86asm.Arg) (uint64, bool) {
 		if mem, ok := a.(x86asm.Mem); ok && mem.Base == x86asm.RIP && mem.Index == 0 {

@@ -20,6 +20,7 @@ packages=(
 	nginx-light     # test/heldout: a file server (directory listing, large and compressed files)
 	sqlite3         # test/heldout: a database switched to WAL
 	memcached       # test/heldout: a cache server (LRU crawler)
+	musl-tools      # analyze: a static musl test program for the static analyzer
 	chromium        # report: the HTML report is loaded and checked in headless chromium (internal/cli)
 )
 
