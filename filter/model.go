@@ -40,6 +40,7 @@ const (
 	WarnErrnoRefused   = semantics.WarnErrnoRefused
 
 	WarnKillableWithoutListener = semantics.WarnKillableWithoutListener
+	WarnLibseccompRanges        = semantics.WarnLibseccompRanges
 )
 
 // Meaning returns what the program implements: per architecture and syscall, the

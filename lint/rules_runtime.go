@@ -12,6 +12,7 @@ import (
 	"github.com/seccompctl/seccompctl/filter"
 	"github.com/seccompctl/seccompctl/ociruntime"
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/semantics"
 )
 
 var sc6001 = &Rule{
@@ -225,4 +226,33 @@ func checkKillableWithoutListener(ps *pass) {
 	}
 	ps.report(fmt.Sprintf("flags[%d]", i), "",
 		"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV without a SCMP_ACT_NOTIFY rule: the kernel refuses it without SECCOMP_FILTER_FLAG_NEW_LISTENER, which runc adds only for NOTIFY rules, so the container cannot start")
+}
+
+var sc6006 = &Rule{
+	ID: "SC6006", Name: "libseccomp-range-merge", Severity: Warning,
+	Summary: "Two range conditions on one argument, one above 32 bits: runc's libseccomp compiles them wrongly.",
+	Why: "libseccomp 2.5.4 (what runc 1.1.5 links on Debian 12) merges range comparisons (<, <=, >, >=) on " +
+		"the same argument of a syscall wrongly when one value does not fit in 32 bits: with LOG for " +
+		"fchmodat when arg3 <= 0x100000001 and, in the same rule or another, arg3 < 3, runc's filter " +
+		"returns the default action for arg3 = 0x7ffffffe. seccompctl compile, run and test follow the " +
+		"profile as written, so they and runc disagree.",
+	Fix: "Express the range with one condition, or with values that fit in 32 bits, or with " +
+		"SCMP_CMP_MASKED_EQ; test the result under runc (seccompctl test --runtime runc).",
+	check: checkLibseccompRanges,
+}
+
+func checkLibseccompRanges(ps *pass) {
+	for _, c := range ps.ctxs {
+		if c.meaning == nil {
+			continue
+		}
+		for _, w := range c.meaning.Warnings {
+			if w.Kind != semantics.WarnLibseccompRanges || w.Rule >= len(c.rules) {
+				continue
+			}
+			orig := c.rules[w.Rule].orig
+			ps.report(ps.namePath(orig, w.Syscall), w.Syscall, "%s on %s: %s", w.Syscall, w.Arch,
+				w.Message)
+		}
+	}
 }

@@ -169,6 +169,12 @@ var ruleCases = map[string]struct{ fires, quiet ruleCase }{
 		fires: ruleCase{flags: []profile.Flag{profile.FlagWaitKillableRecv}},
 		quiet: ruleCase{flags: []profile.Flag{profile.FlagWaitKillableRecv}, extra: []string{`{"names": ["getrandom"], "action": "SCMP_ACT_NOTIFY"}`}},
 	},
+	"SC6006": {
+		fires: ruleCase{extra: []string{`{"names": ["fchmodat"], "action": "SCMP_ACT_LOG", "args": [{"index": 3, "value": 4294967297, "op": "SCMP_CMP_LE"}]}`,
+			`{"names": ["fchmodat"], "action": "SCMP_ACT_LOG", "args": [{"index": 3, "value": 3, "op": "SCMP_CMP_LT"}]}`}},
+		quiet: ruleCase{extra: []string{`{"names": ["fchmodat"], "action": "SCMP_ACT_LOG", "args": [{"index": 3, "value": 4294967, "op": "SCMP_CMP_LE"}]}`,
+			`{"names": ["fchmodat"], "action": "SCMP_ACT_LOG", "args": [{"index": 3, "value": 3, "op": "SCMP_CMP_LT"}]}`}},
+	},
 	"SC7001": {
 		fires: ruleCase{extra: []string{`{"names": ["getpid"], "action": "SCMP_ACT_ALLOW"}`}},
 		quiet: ruleCase{extra: []string{`{"names": ["getrandom"], "action": "SCMP_ACT_ALLOW"}`}},

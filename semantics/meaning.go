@@ -237,6 +237,7 @@ func Build(r *profile.Profile, native syscalls.Arch, arches []syscalls.Arch) (*M
 	}
 	for _, ap := range plans {
 		m.Arches = append(m.Arches, ap.Arch)
+		libseccompRanges(w, ap)
 	}
 	m.Groups = groupTables(plans, defRet, !SkipsStub(r.DefaultAction))
 	m.Warnings = w.list
@@ -342,4 +343,58 @@ func groupTables(plans []*ArchTable, defRet uint32, stub bool) []*Group {
 		g.Members = append(g.Members, ap)
 	}
 	return groups
+}
+
+// libseccompRanges warns where libseccomp 2.5.4 miscompiles what runc hands it: two
+// range conditions (<, <=, >, >=) on the same argument of one syscall, in the same rule
+// (runc splits it) or in two, on a 64-bit architecture, one of them comparing with a
+// value above 32 bits. Its program then returns the default action for some values the
+// profile admits (LOG for fchmodat when arg3 <= 0x100000001 or arg3 < 3 gives the
+// default for 0x7ffffffe). Found by comparing its programs with the profile's meaning
+// over every pair of operators and a spread of values (filter's TestLibseccompRangeMerge
+// keeps one reproducer); pairs of values within 32 bits, and equality tests, were
+// compiled right.
+func libseccompRanges(w *warnings, ap *ArchTable) {
+	if !ap.Is64 {
+		return
+	}
+	for _, nr := range sortedNrs(ap.Entries) {
+		e := ap.Entries[nr]
+		type seen struct {
+			rule int
+			wide bool
+		}
+		first := map[int]seen{}
+		for _, r := range e.Rules {
+			for _, c := range r.Conds {
+				if !isRange(c.Op) {
+					continue
+				}
+				wide := c.Val > 0xffffffff
+				f, ok := first[c.Arg]
+				if !ok {
+					first[c.Arg] = seen{r.Ref.Rule, wide}
+					continue
+				}
+				if wide || f.wide {
+					w.add(Warning{Kind: WarnLibseccompRanges, Rule: r.Ref.Rule, Syscall: e.Name, Arch: ap.Arch, Message: fmt.Sprintf(
+						"two range conditions on argument %d of %s (syscalls[%d] and this rule), one above 32 bits: libseccomp 2.5.4 compiles them wrongly, "+
+							"so runc returns the default action for some values the profile allows; seccompctl follows the profile", c.Arg, e.Name, f.rule)})
+				}
+			}
+		}
+	}
+}
+
+func isRange(op profile.Operator) bool {
+	return op == profile.OpLessThan || op == profile.OpLessEqual || op == profile.OpGreaterThan || op == profile.OpGreaterEqual
+}
+
+func sortedNrs(m map[uint32]*Entry) []uint32 {
+	out := make([]uint32, 0, len(m))
+	for nr := range m {
+		out = append(out, nr)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -49,6 +49,12 @@ const (
 	// NOTIFY rule; the kernel refuses it without NEW_LISTENER, so runc fails to start the
 	// container. The flag is left out of the program's flags.
 	WarnKillableWithoutListener WarningKind = "killable-without-listener"
+	// WarnLibseccompRanges: two range conditions (<, <=, >, >=) on the same argument of
+	// a syscall on a 64-bit architecture, one of them with a value above 32 bits:
+	// libseccomp 2.5.4 merges such conditions wrongly, so runc's filter returns the
+	// default action for some arguments the profile admits. seccompctl follows the
+	// profile.
+	WarnLibseccompRanges WarningKind = "libseccomp-ranges"
 )
 
 func (w Warning) String() string {
