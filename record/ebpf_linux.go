@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -385,7 +386,16 @@ func recordEBPF(ctx context.Context, argv []string, opts Options) (*Result, erro
 		return nil, err
 	}
 	rec.Command = argv
-	rec.Objects = objects
+	// The command itself, even when it exited before the first scan.
+	set := ObjectSet{}
+	set.Add(objects...)
+	if abs, err := filepath.Abs(path); err == nil {
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			abs = real
+		}
+		set.Add(abs)
+	}
+	rec.Objects = set.Sorted()
 	res.Recording = rec
 	return res, nil
 }

@@ -23,10 +23,14 @@ type objectScanner struct {
 	wg   sync.WaitGroup
 	mu   sync.Mutex
 	set  ObjectSet
+	self string
 }
 
 func startObjectScanner(cgroupDir string) *objectScanner {
 	s := &objectScanner{dir: cgroupDir, done: make(chan struct{}), set: ObjectSet{}}
+	// A process still running our own binary is the command between fork and exec:
+	// what it maps is seccompctl, not the command.
+	s.self, _ = os.Executable()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -56,7 +60,11 @@ func (s *objectScanner) scan() {
 		if err != nil {
 			continue
 		}
-		found = append(found, processObjects(pid)...)
+		objs := processObjects(pid)
+		if len(objs) > 0 && objs[0] == s.self {
+			continue
+		}
+		found = append(found, objs...)
 	}
 	s.mu.Lock()
 	s.set.Add(found...)
@@ -73,7 +81,7 @@ func (s *objectScanner) stop() []string {
 	return s.set.Sorted()
 }
 
-// processObjects returns pid's executable and the files it maps executable.
+// processObjects returns pid's executable, first, and the files it maps executable.
 func processObjects(pid int) []string {
 	proc := "/proc/" + strconv.Itoa(pid)
 	var out []string

@@ -628,3 +628,33 @@ func TestRecordObjectsAsRoot(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordObjectsShortCommandAsRoot: a command that exits before eBPF mode's first
+// scan is still named, and the recorder's own binary (the command between fork and
+// exec) never is.
+func TestRecordObjectsShortCommandAsRoot(t *testing.T) {
+	needRoot(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := filepath.EvalSymlinks("/bin/true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []record.Mode{record.ModePtrace, record.ModeEBPF} {
+		t.Run(string(mode), func(t *testing.T) {
+			res, err := record.Command(context.Background(), []string{"/bin/true"}, record.Options{Mode: mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs := res.Recording.Objects
+			if !slices.Contains(objs, want) {
+				t.Errorf("objects %q lack %s", objs, want)
+			}
+			if slices.Contains(objs, self) {
+				t.Errorf("objects %q hold the recorder's own binary", objs)
+			}
+		})
+	}
+}

@@ -247,14 +247,42 @@ func (c *completion) print(w io.Writer) {
 	for _, m := range c.Missing {
 		fmt.Fprintf(w, "  library %s (needed by %s) not found: its syscalls are not added\n", m.Name, m.NeededBy)
 	}
-	for _, n := range c.Notes {
-		where := n.Object
-		if n.Where != "" {
-			where += " (" + n.Where + ")"
-		}
-		fmt.Fprintf(w, "  not analyzable, %s in %s: %s\n", n.Kind, where, n.Detail)
-	}
+	printNotes(w, c.Notes)
 	for _, s := range c.Skipped {
 		fmt.Fprintf(w, "  not analyzed: %s\n", s)
+	}
+}
+
+// noteMeaning says, per kind of note, what it means for a completed profile.
+var noteMeaning = map[string]string{
+	analyze.NoteDlopen: "modules loaded at run time: those mapped while recording were analyzed, others were not",
+	analyze.NoteExec:   "other programs run: their calls are in the profile only if they ran while recording",
+	analyze.NoteJIT:    "code generated at run time is not analyzed",
+	analyze.NoteInt80:  "32-bit system calls (int $0x80) are not in the set",
+}
+
+// printNotes prints one line per kind of note, with the objects they come from
+// (--format json has each one).
+func printNotes(w io.Writer, notes []analyze.Note) {
+	var kinds []string
+	objects := map[string][]string{}
+	count := map[string]int{}
+	detail := map[string]string{}
+	for _, n := range notes {
+		if count[n.Kind] == 0 {
+			kinds = append(kinds, n.Kind)
+			detail[n.Kind] = n.Detail
+		}
+		count[n.Kind]++
+		if o := filepath.Base(n.Object); !slices.Contains(objects[n.Kind], o) {
+			objects[n.Kind] = append(objects[n.Kind], o)
+		}
+	}
+	for _, k := range kinds {
+		meaning := noteMeaning[k]
+		if meaning == "" {
+			meaning = detail[k]
+		}
+		fmt.Fprintf(w, "  not analyzable, %s (%d in %s): %s\n", k, count[k], strings.Join(objects[k], ", "), meaning)
 	}
 }
