@@ -10,6 +10,7 @@ import (
 
 	"github.com/seccompctl/seccompctl/audit"
 	"github.com/seccompctl/seccompctl/record"
+	"github.com/seccompctl/seccompctl/internal/lines"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -61,6 +62,9 @@ func (s *ImportStats) format(f string) {
 	}
 }
 
+// maxLineSize bounds one input line; longer lines are counted as malformed and skipped.
+const maxLineSize = 4 << 20
+
 // ErrNothingFound is returned by Import when an input held no syscall at all.
 var ErrNothingFound = errors.New("no SECCOMP records, strace output or trace lines found")
 
@@ -88,15 +92,17 @@ func Import(name string, r io.Reader, opts ImportOptions) (*record.Recording, *I
 	}
 	im := &importer{rec: record.New("import"), stats: stats, native: arch, opts: opts,
 		modes: map[int]string{}, exes: map[int]string{}, pendingExec: map[int]string{}, seenPIDs: map[int]bool{}}
-	sc := bufio.NewScanner(br)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	n := 0
-	for sc.Scan() {
-		n++
-		im.line(n, sc.Text())
-	}
+	// An overlong line (a huge strace string argument) is malformed, not the end.
+	err := lines.Read(br, maxLineSize, func(i int, text []byte) {
+		n = i
+		im.line(i, string(text))
+	}, func(i int, err error) {
+		n = i
+		stats.malformed(i, err)
+	})
 	stats.Lines = n
-	if err := sc.Err(); err != nil {
+	if err != nil {
 		return nil, stats, fmt.Errorf("%s: %w", name, err)
 	}
 	if len(im.rec.Calls) == 0 {

@@ -5,9 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/seccompctl/seccompctl/audit"
 )
@@ -225,12 +229,32 @@ func CgroupPath(arg string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if rel, ok := strings.CutPrefix(arg, mount); ok {
-		arg = rel
+	// A path under the mount, or a cgroup path as /proc/PID/cgroup shows it. Cleaning
+	// it as rooted keeps ".." from climbing out of the mount.
+	if arg == mount || strings.HasPrefix(arg, mount+"/") {
+		arg = arg[len(mount):]
 	}
-	p := "/" + strings.Trim(arg, "/")
-	if _, err := os.Stat(mount + p); err != nil {
+	p := path.Clean("/" + arg)
+	dir := mount + p
+	if p == "/" {
+		dir = mount
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
 		return "", fmt.Errorf("cgroup %s: %w", p, err)
+	}
+	if real != mount && !strings.HasPrefix(real, mount+"/") {
+		return "", fmt.Errorf("cgroup %s: resolves to %s, outside the cgroup2 mount %s", p, real, mount)
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(real, &st); err != nil {
+		return "", fmt.Errorf("cgroup %s: %w", p, err)
+	}
+	if st.Type != unix.CGROUP2_SUPER_MAGIC {
+		return "", fmt.Errorf("cgroup %s: %s is not on the cgroup2 file system mounted at %s", p, real, mount)
+	}
+	if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("cgroup %s: not a cgroup directory", p)
 	}
 	return p, nil
 }

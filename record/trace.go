@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/seccompctl/seccompctl/internal/lines"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -73,40 +74,53 @@ func IsTrace(data []byte) bool {
 	return json.Unmarshal(line, &h) == nil && h.Version > 0
 }
 
+// maxTraceLine bounds one trace line; a longer one is reported to bad and skipped.
+const maxTraceLine = 1 << 20
+
 // ReadTrace reads a trace file. A line that cannot be read is passed to bad with its
 // 1-based number and skipped; only an unreadable stream or a missing header is an error.
 func ReadTrace(rd io.Reader, bad func(line int, err error)) (*Recording, error) {
-	sc := bufio.NewScanner(rd)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	rec := New("")
 	n := 0
-	for sc.Scan() {
-		n++
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
-			continue
+	var headerErr error
+	report := func(i int, err error) {
+		n = i
+		if i == 1 {
+			headerErr = ErrNotTrace
+		} else if bad != nil && headerErr == nil {
+			bad(i, err)
+		}
+	}
+	err := lines.Read(rd, maxTraceLine, func(i int, raw []byte) {
+		n = i
+		text := bytes.TrimSpace(raw)
+		if len(text) == 0 || headerErr != nil {
+			return
 		}
 		if n == 1 {
 			var h traceHeader
 			if err := json.Unmarshal(text, &h); err != nil || h.Version == 0 {
-				return nil, ErrNotTrace
+				headerErr = ErrNotTrace
+				return
 			}
 			if h.Version > TraceVersion {
-				return nil, fmt.Errorf("trace format version %d is newer than this seccompctl reads (%d)", h.Version, TraceVersion)
+				headerErr = fmt.Errorf("trace format version %d is newer than this seccompctl reads (%d)", h.Version, TraceVersion)
+				return
 			}
 			rec.Mode, rec.Command, rec.Objects = h.Mode, h.Command, h.Objects
-			continue
+			return
 		}
 		c, count, err := parseTraceLine(text)
 		if err != nil {
-			if bad != nil {
-				bad(n, err)
-			}
-			continue
+			report(n, err)
+			return
 		}
 		rec.Add(c, count)
+	}, report)
+	if headerErr != nil {
+		return nil, headerErr
 	}
-	if err := sc.Err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	if n == 0 {
