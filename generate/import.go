@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/seccompctl/seccompctl/audit"
-	"github.com/seccompctl/seccompctl/record"
 	"github.com/seccompctl/seccompctl/internal/lines"
+	"github.com/seccompctl/seccompctl/record"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
