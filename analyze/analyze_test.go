@@ -408,3 +408,48 @@ func TestWhy(t *testing.T) {
 		}
 	}
 }
+
+func TestAnalyzePIDIncludesMappedModules(t *testing.T) {
+	requireFile(t, "/usr/bin/python3")
+	// python3 dlopen's its extension modules (here _json, _socket or the like): they are
+	// mapped but not in DT_NEEDED.
+	cmd := exec.Command("/usr/bin/python3", "-c", "import socket, json, sys; sys.stdout.write('ready\\n'); sys.stdout.flush(); sys.stdin.read()")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); cmd.Wait() }()
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "ready\n" {
+		t.Fatalf("python3 did not start: %q %v", line, err)
+	}
+	res, err := Analyze(context.Background(), nil, Options{PIDs: []int{cmd.Process.Pid}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapped := 0
+	for _, o := range res.Objects {
+		if strings.HasPrefix(o.Reason, "mapped in pid") {
+			mapped++
+		}
+	}
+	statics := analyzeOne(t, "/usr/bin/python3", Options{})
+	if mapped == 0 {
+		// Debian builds some modules into the interpreter; then the process maps no
+		// more than its DT_NEEDED libraries and the sets must agree.
+		if len(res.Set("SCMP_ARCH_X86_64")) != len(statics.Set("SCMP_ARCH_X86_64")) {
+			t.Errorf("no modules mapped, yet the sets differ")
+		}
+		t.Logf("objects: %+v", res.Objects)
+		return
+	}
+	if len(res.Set("SCMP_ARCH_X86_64")) < len(statics.Set("SCMP_ARCH_X86_64")) {
+		t.Errorf("with its mapped modules the process can make fewer syscalls than the executable alone")
+	}
+}
