@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/semantics"
 )
 
 var sc7001 = &Rule{
@@ -74,11 +75,13 @@ func checkRuleSets(ps *pass) {
 	}
 }
 
+// actionWithErrno is semantics.ActionString for an errno given as errnoOf's int.
 func actionWithErrno(a profile.Action, errno int) string {
-	if a == profile.ActErrno && errno >= 0 {
-		return fmt.Sprintf("%s(%d)", a, errno)
+	if errno < 0 {
+		return semantics.ActionString(a, nil)
 	}
-	return a.String()
+	e := uint(errno)
+	return semantics.ActionString(a, &e)
 }
 
 var sc7003 = &Rule{
