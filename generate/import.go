@@ -216,24 +216,16 @@ func (im *importer) followProcesses(l straceLine) {
 	}
 }
 
-// archFor maps a strace personality to an arch on the import's native arch.
+// archFor maps a strace personality to an arch on the import's native arch: "32" is
+// the compat ABI of 32-bit programs (the first of syscalls.Arch.Compat: x86 on x86_64,
+// arm on aarch64, o32 on mips64, ppc on ppc64, s390 on s390x), "x32" the x32 ABI.
 func (im *importer) archFor(mode string) syscalls.Arch {
-	switch mode {
-	case "32":
-		switch im.native {
-		case syscalls.X86_64:
-			return syscalls.X86
-		case syscalls.AArch64:
-			return syscalls.ARM
-		case syscalls.S390X:
-			return syscalls.S390
-		case syscalls.PPC64:
-			return syscalls.PPC
-		}
-	case "x32":
-		if im.native == syscalls.X86_64 {
-			return syscalls.X32
-		}
+	compat := im.native.Compat()
+	switch {
+	case mode == "32" && len(compat) > 0:
+		return compat[0]
+	case mode == "x32" && slices.Contains(compat, syscalls.X32):
+		return syscalls.X32
 	}
 	return im.native
 }

@@ -227,6 +227,24 @@ func TestImportStracePersonality(t *testing.T) {
 	}
 }
 
+// On mips64 a "32 bit mode" process runs the o32 ABI (the import's own map of
+// personalities lacked MIPS and kept such calls as mips64's).
+func TestImportStracePersonalityMIPS(t *testing.T) {
+	in := "5 execve(\"/o32\", [\"o32\"], 0x0 /* 1 var */) = 0\n" +
+		"[ Process PID=5 runs in 32 bit mode. ]\n" +
+		"5 getpid() = 5\n"
+	rec, _, err := Import("x", strings.NewReader(in), ImportOptions{Arch: syscalls.MIPSEL64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Names(syscalls.MIPSEL); !slices.Equal(got, []string{"getpid"}) {
+		t.Errorf("mipsel (o32) names %v", got)
+	}
+	if got := rec.Names(syscalls.MIPSEL64); !slices.Equal(got, []string{"execve"}) {
+		t.Errorf("mipsel64 names %v", got)
+	}
+}
+
 // The article's parser kept the last word of each line not starting with a space, '-',
 // '%' or "SYS": on a real strace -c table that is only the "total" row. This is the
 // same table read correctly.
