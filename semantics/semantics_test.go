@@ -81,6 +81,9 @@ func TestSyscallTreatment(t *testing.T) {
 			}
 		})
 	}
+	if tr, _ := m.Syscall(syscalls.X86_64, "read"); m.Rule(*tr.Rule) == nil || m.Rule(*tr.Rule).Action != profile.ActAllow {
+		t.Errorf("read's deciding rule: %+v", m.Rule(*tr.Rule))
+	}
 	if _, ok := m.Syscall(syscalls.AArch64, "read"); ok {
 		t.Error("aarch64 is not in an x86_64 node's family, yet has a treatment")
 	}

@@ -149,3 +149,12 @@ func RulesFor(r *profile.Profile, name string) (uncond int, conds []int) {
 	}
 	return -1, conds
 }
+
+// Rule returns the resolved profile's rule that ref names, with its comment; its
+// position in the file is m.Profile.Pos(fmt.Sprintf("syscalls[%d]", ref.Rule)).
+func (m *Meaning) Rule(ref RuleRef) *profile.Rule {
+	if ref.Rule < 0 || ref.Rule >= len(m.Profile.Syscalls) {
+		return nil
+	}
+	return &m.Profile.Syscalls[ref.Rule]
+}
