@@ -58,10 +58,11 @@ func newScratchCgroup() (*scratchCgroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := fmt.Sprintf("seccompctl-record-%d-%d", os.Getpid(), time.Now().UnixNano())
+	name := fmt.Sprintf("%s%d-%d", scratchPrefix, os.Getpid(), time.Now().UnixNano())
 	var dir string
 	var mkErr error
 	for _, parent := range []string{ownCgroupParent(mount), mount} {
+		sweepStale(parent)
 		dir = filepath.Join(parent, name)
 		if mkErr = os.Mkdir(dir, 0o755); mkErr == nil {
 			break
@@ -82,6 +83,51 @@ func newScratchCgroup() (*scratchCgroup, error) {
 		return nil, err
 	}
 	return &scratchCgroup{dir: dir, fd: fd, id: id}, nil
+}
+
+// scratchPrefix starts the name of every scratch cgroup; the recorder's pid follows.
+const scratchPrefix = "seccompctl-record-"
+
+// sweepStale kills what is left in, and removes, the scratch cgroups of recorders that
+// no longer run: a recorder killed with SIGKILL cannot clean up after itself, and its
+// command's children would run on, unrecorded, in a cgroup nobody removes.
+func sweepStale(parent string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), scratchPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidText, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || recorderAlive(pid) {
+			continue
+		}
+		c := &scratchCgroup{dir: filepath.Join(parent, e.Name()), fd: -1}
+		c.kill()
+		c.remove()
+	}
+}
+
+// recorderAlive reports whether process pid still exists. Any process will do: a pid
+// reused by another program keeps a stale cgroup until that one ends too, which is
+// better than killing the command of a recorder that still runs.
+func recorderAlive(pid int) bool {
+	err := unix.Kill(pid, 0)
+	return err == nil || err == unix.EPERM
+}
+
+// signal sends sig to every process in the cgroup: the recorded command is all of them.
+func (c *scratchCgroup) signal(sig unix.Signal) {
+	b, _ := os.ReadFile(filepath.Join(c.dir, "cgroup.procs"))
+	for _, f := range strings.Fields(string(b)) {
+		if pid, err := strconv.Atoi(f); err == nil {
+			unix.Kill(pid, sig)
+		}
+	}
 }
 
 // ownCgroupParent returns the directory of our own cgroup v2, the parent of a new one.
@@ -161,7 +207,9 @@ func (c *scratchCgroup) waitEmpty(stop <-chan struct{}) {
 
 // remove deletes the cgroup once it is empty.
 func (c *scratchCgroup) remove() error {
-	unix.Close(c.fd)
+	if c.fd >= 0 {
+		unix.Close(c.fd)
+	}
 	// The last process may still be leaving the cgroup for a moment after it exited.
 	var err error
 	delay := time.Millisecond

@@ -332,6 +332,10 @@ func ebpfAvailable() error {
 	return ebpfErr
 }
 
+// stopGrace is how long the command's processes have to end after a stop request
+// before they are killed.
+var stopGrace = 10 * time.Second
+
 // recordEBPF starts argv in a fresh cgroup and counts the syscalls of that cgroup until
 // every process in it has exited.
 func recordEBPF(ctx context.Context, argv []string, opts Options) (*Result, error) {
@@ -353,15 +357,31 @@ func recordEBPF(ctx context.Context, argv []string, opts Options) (*Result, erro
 	cmd := &exec.Cmd{
 		Path: path, Args: argv, Env: opts.Env, Dir: opts.Dir,
 		Stdin: opts.Stdin, Stdout: opts.Stdout, Stderr: opts.Stderr,
-		SysProcAttr: &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cg.fd},
+		// The command dies with the recorder, even by SIGKILL; what it started is
+		// killed with its cgroup by the next recording (sweepStale).
+		SysProcAttr: &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cg.fd, Pdeathsig: syscall.SIGKILL},
 	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", argv[0], err)
 	}
-	pid := cmd.Process.Pid
 	scanner := startObjectScanner(cg.dir)
-	stop := watchStop(ctx, opts.Signals, func(sig unix.Signal) { unix.Kill(pid, sig) }, cg.kill)
+	// A stop request goes to every process of the command, not just the first: a
+	// shell's children would otherwise run on and the recording never end. What is
+	// still running stopGrace later is killed.
+	stop := watchStop(ctx, opts.Signals, cg.signal, cg.kill)
+	go func() {
+		select {
+		case <-stop.requestedCh:
+		case <-stop.done:
+			return
+		}
+		select {
+		case <-time.After(stopGrace):
+			cg.kill()
+		case <-stop.done:
+		}
+	}()
 	progressDone := make(chan struct{})
 	if opts.Progress != nil {
 		go p.reportProgress(opts.Progress, progressDone)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -13,14 +14,22 @@ import (
 // stopper turns stop requests into signals for the recorded command.
 type stopper struct {
 	requested atomic.Bool
-	done      chan struct{}
+	// requestedCh is closed at the first stop request.
+	requestedCh chan struct{}
+	once        sync.Once
+	done        chan struct{}
+}
+
+func (s *stopper) request() {
+	s.requested.Store(true)
+	s.once.Do(func() { close(s.requestedCh) })
 }
 
 // watchStop passes the first stop request (a signal from sigs) to the command with
 // forward, unless the terminal already sent it to the whole process group; a second
 // request, or ctx ending, calls kill.
 func watchStop(ctx context.Context, sigs <-chan os.Signal, forward func(unix.Signal), kill func()) *stopper {
-	s := &stopper{done: make(chan struct{})}
+	s := &stopper{done: make(chan struct{}), requestedCh: make(chan struct{})}
 	go func() {
 		n := 0
 		ctxDone := ctx.Done()
@@ -30,10 +39,10 @@ func watchStop(ctx context.Context, sigs <-chan os.Signal, forward func(unix.Sig
 				return
 			case <-ctxDone:
 				ctxDone = nil
-				s.requested.Store(true)
+				s.request()
 				kill()
 			case sig := <-sigs:
-				s.requested.Store(true)
+				s.request()
 				n++
 				us, ok := sig.(unix.Signal)
 				switch {

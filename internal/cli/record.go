@@ -44,8 +44,10 @@ func newCmdRecord(app *App) *cobra.Command {
 		Short: "Run a command, record every syscall it makes, and write a profile",
 		Long: `Run COMMAND, follow every process and thread it starts, record each syscall with its
 architecture, and write a profile allowing exactly those when it ends. The command's exit
-status is seccompctl's. Ctrl-C stops the command (a second one kills it) and the profile
-is still written. On a terminal a status line shows the time and the syscalls seen.
+status is seccompctl's. Ctrl-C (or SIGTERM) stops the command (a second one kills it) and
+the profile is still written. In eBPF mode the signal reaches every process of the
+command, and what still runs 10 s later is killed; if seccompctl itself is killed, the
+command dies with it and the next eBPF recording removes what was left of it. On a terminal a status line shows the time and the syscalls seen.
 
 Modes (--mode):
   ptrace  pure Go tracer: a seccomp filter stops the command once per syscall. Sees
