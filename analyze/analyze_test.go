@@ -453,3 +453,22 @@ func TestAnalyzePIDIncludesMappedModules(t *testing.T) {
 		t.Errorf("with its mapped modules the process can make fewer syscalls than the executable alone")
 	}
 }
+
+func TestAnalyzeStrippedGoBinaryUsesPclntab(t *testing.T) {
+	full := buildGo(t, "amd64")
+	stripped := filepath.Join(t.TempDir(), "stripped")
+	cmd := exec.Command("go", "build", "-ldflags=-s -w", "-o", stripped, "./testdata/goprog")
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	want := analyzeOne(t, full, Options{}).Set("SCMP_ARCH_X86_64")
+	got := analyzeOne(t, stripped, Options{})
+	if !slices.Equal(got.Set("SCMP_ARCH_X86_64"), want) {
+		t.Errorf("stripped build: %v\nfull build: %v", got.Set("SCMP_ARCH_X86_64"), want)
+	}
+	r, _ := got.Lookup("SCMP_ARCH_X86_64", "getppid")
+	if !strings.Contains(r.Why(), "main.main") {
+		t.Errorf("function names should come from pclntab: %s", r.Why())
+	}
+}

@@ -52,7 +52,8 @@ func (b *builder) code() error {
 	}
 	b.s.Funcs = make([]fnSummary, len(b.starts))
 	b.sync = map[int][]uint64{}
-	b.midRefs = map[uint64]int{}
+	b.midRefs = map[int][]uint64{}
+	b.pltCache = map[uint64]pltEntry{}
 	for _, v := range b.dataPtrs {
 		if ci := b.funcAt(v); ci >= 0 && v != b.starts[ci] {
 			b.sync[ci] = append(b.sync[ci], v)
@@ -75,14 +76,16 @@ func (b *builder) code() error {
 	// an instruction (glibc's signal restorer begins one byte into its unwind range):
 	// decode those functions again, restarting at the referenced addresses.
 	redo := map[int]bool{}
-	for ref, ci := range b.midRefs {
+	for ci, refs := range b.midRefs {
 		fn, err := decode(ci)
 		if err != nil || fn == nil {
 			continue
 		}
-		if fn.index(ref) < 0 {
-			b.sync[ci] = append(b.sync[ci], ref)
-			redo[ci] = true
+		for _, ref := range refs {
+			if fn.index(ref) < 0 {
+				b.sync[ci] = append(b.sync[ci], ref)
+				redo[ci] = true
+			}
 		}
 	}
 	for ci := range redo {
@@ -170,8 +173,8 @@ func (b *builder) scanFn(fi int, fn *fnCode, fs *fnSummary, calls []localCall) [
 					b.s.DataImports = append(b.s.DataImports, slot.imp) // a function pointer loaded from the GOT
 				}
 			} else if ci := b.funcAt(ref); ci >= 0 {
-				if ref != b.starts[ci] {
-					b.midRefs[ref] = ci
+				if ref != b.starts[ci] && (ci != fi || fn.index(ref) < 0) {
+					b.midRefs[ci] = append(b.midRefs[ci], ref)
 				}
 				// The start of a function, or a label inside one (glibc's signal restorer
 				// sits one byte into its unwind range): that function may run.
@@ -233,6 +236,20 @@ func (b *builder) addSite(fs *fnSummary, addr uint64, vals []value, via string) 
 
 // pltSlot finds the GOT slot a PLT entry jumps through.
 func (b *builder) pltSlot(a uint64) (gotSlot, bool) {
+	if e, ok := b.pltCache[a]; ok {
+		return e.slot, e.ok
+	}
+	s, ok := b.pltSlotUncached(a)
+	b.pltCache[a] = pltEntry{s, ok}
+	return s, ok
+}
+
+type pltEntry struct {
+	slot gotSlot
+	ok   bool
+}
+
+func (b *builder) pltSlotUncached(a uint64) (gotSlot, bool) {
 	var sec *elf.Section
 	for _, s := range b.pltSecs {
 		if a >= s.Addr && a < s.Addr+s.Size {

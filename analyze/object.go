@@ -246,7 +246,8 @@ type builder struct {
 	textLo   uint64
 	textHi   uint64
 	sync     map[int][]uint64 // per function: addresses inside it referenced from elsewhere
-	midRefs  map[uint64]int   // code references into the middle of a function
+	midRefs  map[int][]uint64 // per function: code references into its middle
+	pltCache map[uint64]pltEntry
 }
 
 type fnBound struct {
