@@ -27,7 +27,8 @@ func newCmdFmt(app *App) *cobra.Command {
 		Long: `Rewrite seccomp profiles in their normal form: fields in a fixed order, 2-space
 indentation, one trailing newline. A file keeps its format: Docker JSON stays JSON,
 YAML stays YAML, Security Profiles Operator resources stay SeccompProfiles (their
-status and server-set metadata are dropped). The profile itself never changes, only
+status and server-set metadata are dropped). YAML keeps its # comments, on the key or
+list element they were on. The profile itself never changes, only
 its spelling; a file that does not load is reported with file:line:col and left alone.
 
 Without -w or --check the normal form goes to stdout. With no FILE, or "-", the profile
@@ -116,6 +117,12 @@ func normalizeProfiles(name string, data []byte) ([]byte, error) {
 	out, err := profile.MarshalAll(ps)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if ps[0].Source != nil && ps[0].Source.Format != profile.FormatJSON {
+		// YAML keeps its comments; JSON has none.
+		if out, err = profile.CarryYAMLComments(data, out); err != nil {
+			return nil, fmt.Errorf("%s: keeping comments: %w", name, err)
+		}
 	}
 	return out, nil
 }

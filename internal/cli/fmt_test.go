@@ -135,3 +135,20 @@ func TestFmtMixedDocuments(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// fmt -w on YAML keeps the file's comments.
+func TestFmtWriteKeepsYAMLComments(t *testing.T) {
+	path := writeTemp(t, "p.yaml", "# why this profile\ndefaultAction: SCMP_ACT_ERRNO\nsyscalls:\n  - names: [read, write] # I/O only\n    action: SCMP_ACT_ALLOW\n")
+	if _, errOut, code := execCLI(t, "", "fmt", "-w", path); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	data, _ := os.ReadFile(path)
+	for _, c := range []string{"# why this profile", "# I/O only"} {
+		if !strings.Contains(string(data), c) {
+			t.Errorf("comment %q dropped:\n%s", c, data)
+		}
+	}
+	if _, _, code := execCLI(t, "", "fmt", "--check", path); code != 0 {
+		t.Errorf("fmt --check after fmt -w: exit %d\n%s", code, data)
+	}
+}
