@@ -187,7 +187,7 @@ func (t *tracer) trace(bi, i int, l loc) ([]value, bool) {
 			return nil, false
 		}
 		m := &f.insts[j]
-		nl, v, done, ok := step(m, l, f.depth[j])
+		nl, v, done, ok := step(m, l, f.depth[j], f.isGo)
 		if !ok {
 			return nil, false
 		}
@@ -241,7 +241,7 @@ func (t *tracer) trace(bi, i int, l loc) ([]value, bool) {
 // depth is the stack pointer before m relative to its value at function entry (or
 // depthUnknown): slots at or above the entry value belong to the caller and no call made
 // from here writes them.
-func step(m *minst, l loc, depth int64) (loc, value, bool, bool) {
+func step(m *minst, l loc, depth int64, goCode bool) (loc, value, bool, bool) {
 	if l.slot {
 		if m.spBad || m.fpSt {
 			return l, value{}, false, false
@@ -274,8 +274,11 @@ func step(m *minst, l loc, depth int64) (loc, value, bool, bool) {
 				return l, value{K: vConst, V: m.imm}, true, true
 			}
 		}
-		if m.kind == kCall && (depth == depthUnknown || l.off < -depth) {
-			return l, value{}, false, false // a slot of this frame: the callee may write it (Go spills there)
+		if m.kind == kCall && !goCode && (depth == depthUnknown || l.off < -depth) {
+			// A slot of this frame, in C code: the callee may write it through a pointer.
+			// Go code reloads a slot after a call only when the compiler kept a live value
+			// there (callees spill into the outgoing area, never into live slots).
+			return l, value{}, false, false
 		}
 		l.off += m.spDel
 		return l, value{}, false, true

@@ -485,7 +485,15 @@ func (b *builder) goFuncs(add func(start, end uint64, name string)) {
 	if err != nil {
 		return
 	}
-	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, text.Addr))
+	// Functions are offsets from the start of Go's text, which follows any C code of a
+	// cgo binary: Go 1.18+ records that address in the pclntab header.
+	start := text.Addr
+	if len(data) >= 8+3*8 && (binary.LittleEndian.Uint32(data) == 0xfffffff0 || binary.LittleEndian.Uint32(data) == 0xfffffff1) && data[7] == 8 {
+		if v := binary.LittleEndian.Uint64(data[8+2*8:]); v >= text.Addr && v < text.Addr+text.Size {
+			start = v
+		}
+	}
+	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, start))
 	if err != nil {
 		return
 	}
