@@ -251,8 +251,29 @@ func checkLibseccompRanges(ps *pass) {
 				continue
 			}
 			orig := c.rules[w.Rule].orig
-			ps.report(ps.namePath(orig, w.Syscall), w.Syscall, "%s on %s: %s", w.Syscall, w.Arch,
-				w.Message)
+			// w.Message counts rules in the resolved profile; say it without indexes.
+			who := "this rule and an earlier one put"
+			if rangesOnOneArg(ps.p.Syscalls[orig].Args) {
+				who = "this rule puts"
+			}
+			ps.report(ps.namePath(orig, w.Syscall), w.Syscall,
+				"%s range conditions on the same argument of %s, one above 32 bits: on %s libseccomp 2.5.4 compiles them wrongly, so runc returns the default action for some values the profile allows; seccompctl follows the profile",
+				who, w.Syscall, w.Arch.Name())
 		}
 	}
+}
+
+// rangesOnOneArg reports two range conditions on the same argument in one rule.
+func rangesOnOneArg(args []profile.Arg) bool {
+	seen := map[uint]bool{}
+	for _, a := range args {
+		switch a.Op {
+		case profile.OpLessThan, profile.OpLessEqual, profile.OpGreaterThan, profile.OpGreaterEqual:
+			if seen[a.Index] {
+				return true
+			}
+			seen[a.Index] = true
+		}
+	}
+	return false
 }
