@@ -26,6 +26,8 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"join":   strings.Join,
 	"reason": reasonText,
 	"arch":   ArchName,
+	// One letter a cell: the runtime default's table has thousands of them.
+	"stateClass": func(state string) string { return state[:1] },
 }).Parse(pageTemplate))
 
 // Chart geometry, in SVG user units.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -209,4 +210,19 @@ func ExampleBuild() {
 	// Output:
 	// allows 3 of the runtime default's 309 syscalls on x86_64; 3 lint errors
 	// read allowed ALLOW app.json:2 recorded
+}
+
+// BenchmarkBuildRenderRuntimeDefault: the Go side of `seccompctl report` for the
+// runtime default against itself, on every node architecture it names.
+func BenchmarkBuildRenderRuntimeDefault(b *testing.B) {
+	rd := baseline(b)
+	for i := 0; i < b.N; i++ {
+		r, err := Build(rd, Options{Baseline: rd, BaselineName: "the runtime default"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := Render(io.Discard, r); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -133,7 +133,8 @@ type pageFacts struct {
 const readFacts = `(() => {
   const txt = (el, sel) => { const e = el.querySelector(sel); return e ? e.textContent.trim() : ""; };
   const all = (el, sel) => Array.from(el.querySelectorAll(sel));
-  const arches = all(document, "#syscalls thead th").slice(3, -2).map(th => th.textContent.trim());
+  const arches = all(document, "#syscalls thead th[data-arch]").map(th => th.dataset.arch);
+  const states = {a: "allowed", c: "conditional", d: "denied", m: "missing"};
   return {
     verdict: txt(document, "#verdict"),
     charts: all(document, "figure.chart").map(f => ({
@@ -147,8 +148,8 @@ const readFacts = `(() => {
     rows: all(document, "#syscalls tbody tr").map(r => ({
       name: r.dataset.syscall,
       category: r.cells[1].textContent.trim(),
-      cells: all(r, "td[data-arch]").map(c => ({arch: c.dataset.arch, state: c.dataset.state,
-        action: txt(c, "code"), positions: all(c, ".pos").map(p => p.textContent.trim())})),
+      cells: Array.from(r.cells).slice(3, 3 + arches.length).map((c, i) => ({arch: arches[i], state: states[c.className],
+        action: txt(c, "code"), positions: all(c, "i").map(p => p.textContent.trim()).filter(p => p !== "")})),
       base: all(r, "b[data-arches]").flatMap(s => s.dataset.arches.split(" ").map(a => ({arch: a, state: s.textContent.trim()}))),
     })),
     total: txt(document, "#total"), shown: txt(document, "#shown"),
@@ -471,4 +472,47 @@ func checkSearchAndSort(t *testing.T, ctx context.Context, total int) {
 	if !slices.IsSorted(sorted) || sorted[0] == sorted[len(sorted)-1] {
 		t.Errorf("sorting by danger: %v ... %v", sorted[:3], sorted[len(sorted)-3:])
 	}
+}
+
+// BenchmarkReportRuntimeDefaultInChromium loads the runtime default's report in
+// headless chromium from a file:// URL, one new tab per iteration, and reports the
+// page's own load time (navigation start to the end of the load event) and its size.
+func BenchmarkReportRuntimeDefaultInChromium(b *testing.B) {
+	rd := profile.RuntimeDefault()
+	if rd == nil {
+		b.Skip("the runtime default is built into Linux binaries only")
+	}
+	data, err := rd.Marshal()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	in, out := filepath.Join(dir, "runtime-default.json"), filepath.Join(dir, "report.html")
+	if err := os.WriteFile(in, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if code := Main([]string{"seccompctl", "report", in, "-o", out}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+		b.Fatalf("report: exit %d", code)
+	}
+	fi, err := os.Stat(out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	browser := chromium(b)
+	var total float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ctx, cancel := chromedp.NewContext(browser)
+		if err := chromedp.Do(ctx, chromedp.Navigate("file://"+out)); err != nil {
+			b.Fatal(err)
+		}
+		ms, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(() => { const n = performance.getEntriesByType("navigation")[0]; return n.loadEventEnd - n.startTime; })()`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += ms
+		cancel()
+	}
+	b.ReportMetric(total/float64(b.N), "load-ms/op")
+	b.ReportMetric(float64(fi.Size()), "html-bytes")
 }

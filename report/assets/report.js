@@ -45,5 +45,5 @@
       rows = sorted;
     });
   });
-  filter();
+  // Nothing is hidden until the first search: the page loads without touching the rows.
 })();
