@@ -378,6 +378,10 @@ func Conditions(args []profile.Arg) string {
 	return strings.Join(parts, join)
 }
 
+// staticSuffix ends the comment of a rule generate's static completion adds
+// (generate/complete.go).
+const staticSuffix = "; not seen while recording"
+
 var (
 	recordedComment = regexp.MustCompile(`^\d+ calls?( by |$)`)
 	coverageComment = regexp.MustCompile(`(allowed|denied) by (all \d+ inputs|\d+ of \d+ inputs|the input)`)
@@ -392,14 +396,14 @@ func Provenance(comment string) string {
 	switch {
 	case c == "":
 		return ""
+	case strings.HasSuffix(c, staticSuffix), strings.Contains(c, "static") || strings.Contains(c, "reachab"):
+		return "static analysis"
 	case recordedComment.MatchString(c), strings.HasPrefix(c, "in place of recorded calls"), strings.Contains(c, " when ") && strings.Contains(c, " call"):
 		return "recorded"
 	case coverageComment.MatchString(c):
 		return "replica coverage"
 	case strings.Contains(c, "needed by") && strings.Contains(c, "installing the filter"):
 		return "runtime"
-	case strings.Contains(c, "static") || strings.Contains(c, "reachab"):
-		return "static analysis"
 	case strings.Contains(c, "audit") || strings.Contains(c, "complain") || strings.Contains(c, "scmp_act_log"):
 		return "complain-mode logs"
 	}
