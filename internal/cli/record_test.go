@@ -691,9 +691,13 @@ func TestRecordedProfileUnderRunAsRoot(t *testing.T) {
 					t.Fatal(err)
 				}
 				denied := collectLogged(t, func() (int, error) {
+					var stderr bytes.Buffer
 					run := exec.Command(bin, append([]string{"run", "--profile", logProf, "--"}, argv...)...)
-					err := run.Run()
-					return run.Process.Pid, err
+					run.Stderr = &stderr
+					if err := run.Run(); err != nil {
+						return 0, fmt.Errorf("run under the logging profile: %w\n%s", err, stderr.String())
+					}
+					return run.Process.Pid, nil
 				}, func(r audit.SeccompRecord, ancestors []int, runPID int) bool {
 					return r.PID == runPID || slices.Contains(ancestors, runPID)
 				})
