@@ -391,10 +391,13 @@ socket.socket(socket.AF_INET6, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC).close()`
 	}
 }
 
-// Recording a running process (ptrace attach) and a cgroup (eBPF) until a deadline.
+// Recording a running process (ptrace attach) until the test has seen it complete a few
+// loop iterations while traced: the stop follows what happened, not a clock, so a loaded
+// machine slows the test down but cannot make it miss calls.
 func TestRecordExistingAsRoot(t *testing.T) {
 	needRoot(t)
-	cmd := exec.Command("/bin/sh", "-c", "while :; do cat /etc/hostname >/dev/null; sleep 0.01; done")
+	ticks := filepath.Join(t.TempDir(), "ticks")
+	cmd := exec.Command("/bin/sh", "-c", `while :; do cat /etc/hostname >/dev/null; echo x >>"$0"; sleep 0.01; done`, ticks)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -402,10 +405,34 @@ func TestRecordExistingAsRoot(t *testing.T) {
 		cmd.Process.Kill()
 		cmd.Wait()
 	}()
-	res, err := record.Existing(context.Background(), record.Target{PID: cmd.Process.Pid, Duration: 500 * time.Millisecond}, record.Options{Mode: record.ModePtrace})
-	if err != nil {
-		t.Fatal(err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		res *record.Result
+		err error
 	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := record.Existing(ctx, record.Target{PID: cmd.Process.Pid}, record.Options{Mode: record.ModePtrace})
+		done <- result{res, err}
+	}()
+	statusPath := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	waitFor(t, "the tracer to attach", func() bool {
+		status, _ := os.ReadFile(statusPath)
+		return strings.Contains(string(status), "TracerPid:") && !strings.Contains(string(status), "TracerPid:\t0\n")
+	})
+	countTicks := func() int {
+		b, _ := os.ReadFile(ticks)
+		return bytes.Count(b, []byte("\n"))
+	}
+	attached := countTicks()
+	waitFor(t, "three loop iterations while traced", func() bool { return countTicks() >= attached+3 })
+	cancel()
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	res := r.res
 	names := res.Recording.Names(syscalls.Native())
 	for _, want := range []string{"execve", "openat", "wait4", "read"} {
 		if !slices.Contains(names, want) {
@@ -547,13 +574,20 @@ func TestRecordExistingCgroupAsRoot(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	defer os.Remove(dir)
+	// Killing the shell leaves its current child in the cgroup for a moment: kill
+	// everything in it, then remove it once it is empty.
+	defer waitFor(t, "the test cgroup to be removed", func() bool {
+		os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0)
+		err := os.Remove(dir)
+		return err == nil || errors.Is(err, os.ErrNotExist)
+	})
 	fd, err := syscall.Open(dir, syscall.O_DIRECTORY|syscall.O_RDONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer syscall.Close(fd)
-	cmd := exec.Command("/bin/sh", "-c", "while :; do cat /etc/hostname >/dev/null; sleep 0.01; done")
+	ticks := filepath.Join(t.TempDir(), "ticks")
+	cmd := exec.Command("/bin/sh", "-c", `while :; do cat /etc/hostname >/dev/null; echo x >>"$0"; sleep 0.01; done`, ticks)
 	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -566,10 +600,41 @@ func TestRecordExistingCgroupAsRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := record.Existing(context.Background(), record.Target{Cgroup: path, Duration: 500 * time.Millisecond}, record.Options{Mode: record.ModeEBPF})
-	if err != nil {
-		t.Fatal(err)
+	// Stopped once the recorder has counted calls and the loop has then run three more
+	// times: what happened decides, not a clock.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var progress record.Progress
+	type result struct {
+		res *record.Result
+		err error
 	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := record.Existing(ctx, record.Target{Cgroup: path}, record.Options{Mode: record.ModeEBPF, Progress: &progress})
+		done <- result{res, err}
+	}()
+	countTicks := func() int {
+		b, _ := os.ReadFile(ticks)
+		return bytes.Count(b, []byte("\n"))
+	}
+	waitFor(t, "the recorder to count calls", func() bool {
+		select {
+		case r := <-done:
+			done <- r // the recorder ended early: report its error below
+			return true
+		default:
+		}
+		return progress.Distinct() > 0
+	})
+	recording := countTicks()
+	waitFor(t, "three loop iterations while recorded", func() bool { return countTicks() >= recording+3 || len(done) > 0 })
+	cancel()
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	res := r.res
 	if res.Mode != record.ModeEBPF {
 		t.Errorf("mode %s", res.Mode)
 	}
@@ -656,5 +721,18 @@ func TestRecordObjectsShortCommandAsRoot(t *testing.T) {
 				t.Errorf("objects %q hold the recorder's own binary", objs)
 			}
 		})
+	}
+}
+
+// waitFor polls cond until it holds; a minute without it fails the test (a hang, not a
+// measurement).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
