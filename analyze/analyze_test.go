@@ -472,3 +472,21 @@ func TestAnalyzeStrippedGoBinaryUsesPclntab(t *testing.T) {
 		t.Errorf("function names should come from pclntab: %s", r.Why())
 	}
 }
+
+// A call followed only by alignment padding does not return: the function after the
+// padding is not reached by running on (glibc's gethostname ends in a call of
+// __stack_chk_fail, and sethostname follows the padding).
+func TestNoFallThroughPadding(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the test program is x86_64 assembly")
+	}
+	out := filepath.Join(t.TempDir(), "noreturn")
+	if b, err := exec.Command("gcc", "-nostdlib", "-static", "-o", out, "testdata/noreturn/main.s").CombinedOutput(); err != nil {
+		t.Fatalf("gcc (scripts/deps.sh installs it): %v\n%s", err, b)
+	}
+	res := analyzeOne(t, out, Options{})
+	got := res.Set("SCMP_ARCH_X86_64")
+	if !slices.Equal(got, []string{"exit", "exit_group"}) {
+		t.Errorf("reachable %v, want [exit exit_group]: sethostname is reached only by running on past a call that does not return", got)
+	}
+}

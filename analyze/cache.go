@@ -13,7 +13,7 @@ import (
 // key includes it, so old entries are never read again.
 const (
 	cacheFormat     = 1
-	analyzerVersion = "2026.12-4"
+	analyzerVersion = "2026.12-5"
 )
 
 type cacheEntry struct {

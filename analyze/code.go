@@ -191,6 +191,12 @@ func (b *builder) scanFn(fi int, fn *fnCode, fs *fnSummary, calls []localCall) [
 		switch fn.insts[n-1].kind {
 		case kRet, kJmp, kIndJmp:
 		default:
+			// Alignment padding between a function that ends in a call and the next one
+			// means that call does not return (__stack_chk_fail, abort): a compiler never
+			// places a call's continuation in padding, so nothing runs on into what follows.
+			if b.gap[fi] && fn.onlyPadding() {
+				break
+			}
 			if ci := b.funcAt(fn.end); ci >= 0 && (b.gap[fi] || b.gap[ci]) {
 				calls = append(calls, localCall{fi, ci, fn.end, true})
 			}

@@ -124,6 +124,16 @@ func (f *fnCode) buildBlocks() {
 	}
 }
 
+// onlyPadding reports a piece of code that holds nothing but no-ops.
+func (f *fnCode) onlyPadding() bool {
+	for i := range f.insts {
+		if !f.insts[i].pad {
+			return false
+		}
+	}
+	return len(f.insts) > 0
+}
+
 // deadPadding reports a block no jump or fall-through reaches that holds only no-ops.
 func (f *fnCode) deadPadding(bi int) bool {
 	b := f.blocks[bi]
