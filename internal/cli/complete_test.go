@@ -82,7 +82,7 @@ func TestGenerateCompleteUsage(t *testing.T) {
 		{[]string{"--complete", "static", "--binary", notELF}, notELF},
 		{[]string{"--complete", "static", "--from", noObjects}, "no executable"},
 	} {
-		args := append([]string{"generate", "-o", filepath.Join(t.TempDir(), "p.json")}, tc.args...)
+		args := append([]string{"generate", "--analysis-cache", t.TempDir(), "-o", filepath.Join(t.TempDir(), "p.json")}, tc.args...)
 		if !strings.Contains(strings.Join(tc.args, " "), "--from") {
 			args = append(args, "--from", trace)
 		}

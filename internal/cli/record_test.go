@@ -129,7 +129,7 @@ func TestRecordCommandAsRoot(t *testing.T) {
 	for _, mode := range []string{"ptrace", "ebpf", "auto"} {
 		prof := filepath.Join(dir, mode+".json")
 		trace := filepath.Join(dir, mode+".trace")
-		cmd := exec.Command(bin, "record", "--mode", mode, "--save-trace", trace, "-o", prof, "--", "/bin/sh", "-c", "echo out; echo err >&2; exit 3")
+		cmd := exec.Command(bin, "record", "--analysis-cache", t.TempDir(), "--mode", mode, "--save-trace", trace, "-o", prof, "--", "/bin/sh", "-c", "echo out; echo err >&2; exit 3")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
@@ -156,7 +156,7 @@ func TestRecordCommandAsRoot(t *testing.T) {
 	}
 	// A command that does not exist: 127, nothing written.
 	prof := filepath.Join(dir, "none.json")
-	cmd := exec.Command(bin, "record", "-q", "-o", prof, "--", "/nonexistent")
+	cmd := exec.Command(bin, "record", "--analysis-cache", t.TempDir(), "-q", "-o", prof, "--", "/nonexistent")
 	cmd.Run()
 	if cmd.ProcessState.ExitCode() != 127 {
 		t.Errorf("missing command: exit %d, want 127", cmd.ProcessState.ExitCode())
@@ -263,7 +263,7 @@ func TestRecordedProfileInRuncAsRoot(t *testing.T) {
 	// the container does not start (the failure --runtime exists to prevent).
 	t.Run("without --runtime", func(t *testing.T) {
 		prof := filepath.Join(t.TempDir(), "bare.json")
-		cmd := exec.Command(bin, "record", "-q", "--mode", "ebpf", "-o", prof, "--", "/usr/bin/busybox", "sh", "-c", busyboxWorkload)
+		cmd := exec.Command(bin, "record", "--analysis-cache", t.TempDir(), "-q", "--mode", "ebpf", "-o", prof, "--", "/usr/bin/busybox", "sh", "-c", busyboxWorkload)
 		cmd.Env, cmd.Dir = containerEnv, "/"
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("record: %v\n%s", err, out)
@@ -285,7 +285,7 @@ func TestRecordedProfileInRuncAsRoot(t *testing.T) {
 		for _, nnp := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/nnp=%v", mode, nnp), func(t *testing.T) {
 				prof := filepath.Join(t.TempDir(), "busybox.json")
-				rec := []string{"record", "-q", "--mode", mode, "--runtime", "runc", "-o", prof}
+				rec := []string{"record", "--analysis-cache", t.TempDir(), "-q", "--mode", mode, "--runtime", "runc", "-o", prof}
 				if nnp {
 					rec = append(rec, "--no-new-privs")
 				}
@@ -478,7 +478,7 @@ func TestAuditModeMatchesPtraceAsRoot(t *testing.T) {
 	defer os.Remove(mount + cg)
 
 	auditProf := filepath.Join(dir, "audit.json")
-	recorder := exec.Command(bin, "record", "--from-audit", "--cgroup", cg, "--runtime", "runc", "--no-new-privs", "-o", auditProf)
+	recorder := exec.Command(bin, "record", "--analysis-cache", t.TempDir(), "--from-audit", "--cgroup", cg, "--runtime", "runc", "--no-new-privs", "-o", auditProf)
 	var recErr bytes.Buffer
 	recorder.Stderr = &recErr
 	if err := recorder.Start(); err != nil {
@@ -653,7 +653,7 @@ func TestRecordedProfileUnderRunAsRoot(t *testing.T) {
 				}
 				for i := range runs {
 					trace := filepath.Join(dir, fmt.Sprintf("%d.trace", i))
-					rec := exec.Command(bin, append([]string{"record", "-q", "--mode", mode, "--save-trace", trace, "-o", prof, "--"}, argv...)...)
+					rec := exec.Command(bin, append([]string{"record", "--analysis-cache", t.TempDir(), "-q", "--mode", mode, "--save-trace", trace, "-o", prof, "--"}, argv...)...)
 					if out, err := rec.CombinedOutput(); err != nil {
 						t.Fatalf("record: %v\n%s", err, out)
 					}
@@ -662,7 +662,7 @@ func TestRecordedProfileUnderRunAsRoot(t *testing.T) {
 				// Completed from static analysis of what the traces name: busybox calls
 				// ioctl(TCGETS) when its stdout is a character device (/dev/null in the
 				// check below) and not when it is a pipe (while recording).
-				gen := exec.Command(bin, append([]string{"generate", "-q", "--complete", "static", "-o", prof}, traces...)...)
+				gen := exec.Command(bin, append([]string{"generate", "--analysis-cache", t.TempDir(), "-q", "--complete", "static", "-o", prof}, traces...)...)
 				if out, err := gen.CombinedOutput(); err != nil {
 					t.Fatalf("generate: %v\n%s", err, out)
 				}
@@ -719,7 +719,7 @@ func TestRecordChecksOutputFirst(t *testing.T) {
 		{"-o", filepath.Join(dir, "missing", "p.json")},
 		{"-o", filepath.Join(dir, "p.json"), "--save-trace", filepath.Join(dir, "missing", "t")},
 	} {
-		argv := append([]string{"record", "--mode", "ptrace"}, args...)
+		argv := append([]string{"record", "--analysis-cache", t.TempDir(), "--mode", "ptrace"}, args...)
 		argv = append(argv, "--", "/bin/touch", marker)
 		_, errOut, code := execCLI(t, "", argv...)
 		if code != ExitUsage || !strings.Contains(errOut, dir) {

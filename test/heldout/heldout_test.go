@@ -64,7 +64,7 @@ func TestHeldOutAsRoot(t *testing.T) {
 			for _, complete := range []string{"none", "static"} {
 				dir := t.TempDir()
 				prof := filepath.Join(dir, "profile.json")
-				out, err := drive(t, p, dir, true, "record", "-q", "--complete", complete, "-o", prof)
+				out, err := drive(t, p, dir, true, "record", "-q", "--analysis-cache", t.TempDir(), "--complete", complete, "-o", prof)
 				if err != nil {
 					t.Fatalf("training use while recording (--complete %s): %v\n%s", complete, err, out)
 				}

@@ -110,6 +110,9 @@ func TestSoundness(t *testing.T) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
+	// One cache for the whole measurement (libc is shared by most programs), new each
+	// run, so no result comes from an earlier analyzer's entries.
+	cache := t.TempDir()
 	var table []string
 	for _, name := range names {
 		argv := soundnessPrograms[name]
@@ -118,7 +121,7 @@ func TestSoundness(t *testing.T) {
 				t.Skipf("%s is not installed", argv[0])
 			}
 			calls, exes, libs := straced(t, argv)
-			res, err := analyzeRun(exes, libs)
+			res, err := analyzeRun(exes, libs, cache)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +158,7 @@ func mapsKeys(m map[string]bool) func(func(string) bool) {
 
 // analyzeRun analyzes the executables and, as libraries whose exports may all be
 // called, the shared objects opened that none of them needs (dlopen'ed).
-func analyzeRun(exes, libs []string) (*analyze.Result, error) {
+func analyzeRun(exes, libs []string, cache string) (*analyze.Result, error) {
 	var progs []string
 	for _, e := range exes {
 		if f, err := elf.Open(e); err == nil {
@@ -163,7 +166,7 @@ func analyzeRun(exes, libs []string) (*analyze.Result, error) {
 			progs = append(progs, e)
 		}
 	}
-	res, err := analyze.Analyze(context.Background(), progs, analyze.Options{CacheDir: analyze.DefaultCacheDir()})
+	res, err := analyze.Analyze(context.Background(), progs, analyze.Options{CacheDir: cache})
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +186,7 @@ func analyzeRun(exes, libs []string) (*analyze.Result, error) {
 	if len(extra) == 0 {
 		return res, nil
 	}
-	return analyze.Analyze(context.Background(), append(progs, extra...), analyze.Options{CacheDir: analyze.DefaultCacheDir()})
+	return analyze.Analyze(context.Background(), append(progs, extra...), analyze.Options{CacheDir: cache})
 }
 
 func canonicalPath(p string) string {
