@@ -25,7 +25,7 @@ func (p *Profile) Clone() *Profile {
 	}
 	if p.Source != nil {
 		s := *p.Source
-		s.Positions = maps.Clone(p.Source.Positions)
+		// The position look-up reads the parsed document, which nothing changes.
 		s.Warnings = slices.Clone(p.Source.Warnings)
 		out.Source = &s
 	}

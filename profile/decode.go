@@ -41,6 +41,7 @@ const (
 // decoder turns a parsed tree into a Profile, recording positions and problems.
 type decoder struct {
 	*reporter
+	t       *tree
 	opts    ParseOptions
 	dialect dialect
 	// warnings collects unknown fields when they are allowed.
@@ -68,7 +69,7 @@ func article(k kind) string {
 }
 
 func (d *decoder) typeErr(n *node, path, want string) {
-	d.atPos(n.pos, path, "", "expected %s, got %s", want, article(n.kind))
+	d.atPos(n.pos.Position(), path, "", "expected %s, got %s", want, article(n.kind))
 }
 
 // fields walks an object's members: it records their positions, reports duplicates and
@@ -78,29 +79,44 @@ func (d *decoder) fields(n *node, path string, known []string, fn func(key strin
 		d.typeErr(n, path, "an object")
 		return false
 	}
-	first := map[string]Position{}
-	for _, m := range n.members {
-		p := joinKey(path, m.key)
-		if at, dup := first[m.key]; dup {
-			d.atPos(m.keyPos, p, "", "duplicate field %q (first at line %d)", m.key, at.Line)
+	kids := d.t.kids(n)
+	// Objects in a profile have a few keys, where a scan costs less than a map; a
+	// hostile object with many keys must not take quadratic time.
+	var seen map[string]*node
+	if len(kids) > 16 {
+		seen = make(map[string]*node, len(kids))
+	}
+	for i := range kids {
+		m := &kids[i]
+		key := d.t.key(m)
+		p := joinKey(path, key)
+		var dup *node
+		if seen != nil {
+			if dup = seen[key]; dup == nil {
+				seen[key] = m
+			}
+		} else {
+			dup = d.t.get(&node{kind: kindObject, first: n.first, n: int32(i)}, key)
+		}
+		if dup != nil {
+			d.atPos(m.keyPos.Position(), p, "", "duplicate field %q (first at line %d)", key, dup.keyPos.line)
 			continue
 		}
-		first[m.key] = m.keyPos
-		if !contains(known, m.key) {
-			sugg := nearestString(m.key, known)
+		if !contains(known, key) {
+			sugg := nearestString(key, known)
 			if d.opts.AllowUnknownFields {
-				d.warnings = append(d.warnings, &Error{File: d.file, Line: m.keyPos.Line, Column: m.keyPos.Column,
-					Path: d.shown(p), Msg: fmt.Sprintf("unknown field %q ignored", m.key), Suggestion: sugg})
+				d.warnings = append(d.warnings, &Error{File: d.file, Line: int(m.keyPos.line), Column: int(m.keyPos.col),
+					Path: d.shown(p), Msg: fmt.Sprintf("unknown field %q ignored", key), Suggestion: sugg})
 				continue
 			}
-			d.atPos(m.keyPos, p, sugg, "unknown field %q", m.key)
+			d.atPos(m.keyPos.Position(), p, sugg, "unknown field %q", key)
 			continue
 		}
-		d.pos[p] = m.value.pos
-		fn(m.key, m.value, p)
+		fn(key, m, p)
 	}
 	return true
 }
+
 
 func (d *decoder) shown(path string) string {
 	if d.prefix == "" {
@@ -118,10 +134,9 @@ func (d *decoder) elems(n *node, path, want string, fn func(i int, v *node, p st
 		d.typeErr(n, path, want)
 		return
 	}
-	for i, e := range n.elems {
-		p := joinIndex(path, i)
-		d.pos[p] = e.pos
-		fn(i, e, p)
+	kids := d.t.kids(n)
+	for i := range kids {
+		fn(i, &kids[i], joinIndex(path, i))
 	}
 }
 
@@ -130,7 +145,7 @@ func (d *decoder) str(n *node, path string) (string, bool) {
 		d.typeErr(n, path, "a string")
 		return "", false
 	}
-	return n.text, true
+	return d.t.text(n), true
 }
 
 // optStr is a string field where null means absent.
@@ -143,24 +158,38 @@ func (d *decoder) optStr(n *node, path string) string {
 }
 
 func (d *decoder) strings(n *node, path string) []string {
-	var out []string
-	d.elems(n, path, "an array of strings", func(i int, e *node, p string) {
-		s, _ := d.str(e, p)
-		out = append(out, s) // keep indices aligned with the document
-	})
+	if n.kind != kindArray {
+		d.elems(n, path, "an array of strings", nil) // null is absent; others are reported
+		return nil
+	}
+	// Names are most of a large profile's values: their paths are built only for a
+	// message.
+	kids := d.t.kids(n)
+	if len(kids) == 0 {
+		return nil
+	}
+	out := make([]string, len(kids)) // indices stay aligned with the document
+	for i := range kids {
+		if kids[i].kind != kindString {
+			d.typeErr(&kids[i], joinIndex(path, i), "a string")
+			continue
+		}
+		out[i] = d.t.text(&kids[i])
+	}
 	return out
 }
 
 // uint parses a non-negative integer no larger than max.
 func (d *decoder) uint(n *node, path string, max uint64) (uint64, bool) {
-	lit := n.text
-	if n.kind == kindString && d.dialect == dialectSPO && lit != "" {
+	lit := d.t.text(n)
+	k := n.kind
+	if k == kindString && d.dialect == dialectSPO && lit != "" {
 		// Older SPO versions declare errnoRet as a string.
 		if _, err := strconv.ParseUint(lit, 10, 64); err == nil {
-			n = &node{kind: kindNumber, pos: n.pos, text: lit}
+			k = kindNumber
 		}
 	}
-	if n.kind != kindNumber {
+	if k != kindNumber {
 		d.typeErr(n, path, "a non-negative integer")
 		return 0, false
 	}
@@ -169,22 +198,22 @@ func (d *decoder) uint(n *node, path string, max uint64) (uint64, bool) {
 		if v, err := strconv.ParseFloat(clean, 64); err == nil && v == 0 {
 			return 0, true
 		}
-		d.atPos(n.pos, path, "", "negative number %s not allowed", lit)
+		d.atPos(n.pos.Position(), path, "", "negative number %s not allowed", lit)
 		return 0, false
 	}
 	v, err := strconv.ParseUint(clean, 0, 64)
 	if err == nil {
 		if v > max {
-			d.atPos(n.pos, path, "", "%s is out of range (0 to %d)", lit, max)
+			d.atPos(n.pos.Position(), path, "", "%s is out of range (0 to %d)", lit, max)
 			return 0, false
 		}
 		return v, true
 	}
 	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-		d.atPos(n.pos, path, "", "%s overflows a 64-bit unsigned integer", lit)
+		d.atPos(n.pos.Position(), path, "", "%s overflows a 64-bit unsigned integer", lit)
 		return 0, false
 	}
-	d.atPos(n.pos, path, "", "%s is not an integer", lit)
+	d.atPos(n.pos.Position(), path, "", "%s is not an integer", lit)
 	return 0, false
 }
 
@@ -213,7 +242,6 @@ func (d *decoder) profile(n *node, path string, res *Resource) *Profile {
 	if d.dialect == dialectSPO {
 		known = spoSpecFields
 	}
-	d.pos[path] = n.pos
 	ok := d.fields(n, path, known, func(key string, v *node, fp string) {
 		switch key {
 		case "defaultAction":
@@ -248,6 +276,9 @@ func (d *decoder) profile(n *node, path string, res *Resource) *Profile {
 		case "listenerMetadata":
 			p.ListenerMetadata = d.optStr(v, fp)
 		case "syscalls":
+			if v.kind == kindArray {
+				p.Syscalls = make([]Rule, 0, v.n)
+			}
 			d.elems(v, fp, "an array of rules", func(i int, e *node, ep string) {
 				p.Syscalls = append(p.Syscalls, d.rule(e, ep))
 			})
@@ -264,12 +295,12 @@ func (d *decoder) profile(n *node, path string, res *Resource) *Profile {
 				return
 			}
 			if res != nil {
-				res.Disabled = v.boolean
+				res.Disabled = v.flags&flagTrue != 0
 			}
 		}
 	})
-	if ok && n.get("defaultAction") == nil {
-		d.atPos(n.pos, joinKey(path, "defaultAction"), "", "missing defaultAction")
+	if ok && d.t.get(n, "defaultAction") == nil {
+		d.atPos(n.pos.Position(), joinKey(path, "defaultAction"), "", "missing defaultAction")
 	}
 	return p
 }
@@ -286,8 +317,8 @@ func (d *decoder) archMap(n *node, path string) ArchMap {
 			})
 		}
 	})
-	if ok && n.get("architecture") == nil {
-		d.atPos(n.pos, joinKey(path, "architecture"), "", "missing architecture")
+	if ok && d.t.get(n, "architecture") == nil {
+		d.atPos(n.pos.Position(), joinKey(path, "architecture"), "", "missing architecture")
 	}
 	return m
 }
@@ -331,8 +362,8 @@ func (d *decoder) rule(n *node, path string) Rule {
 			r.Excludes = d.filter(v, fp)
 		}
 	})
-	if ok && n.get("action") == nil {
-		d.atPos(n.pos, joinKey(path, "action"), "", "missing action")
+	if ok && d.t.get(n, "action") == nil {
+		d.atPos(n.pos.Position(), joinKey(path, "action"), "", "missing action")
 	}
 	return r
 }
@@ -361,11 +392,11 @@ func (d *decoder) arg(n *node, path string) Arg {
 		}
 	})
 	if ok {
-		if n.get("index") == nil {
-			d.atPos(n.pos, joinKey(path, "index"), "", "missing index")
+		if d.t.get(n, "index") == nil {
+			d.atPos(n.pos.Position(), joinKey(path, "index"), "", "missing index")
 		}
-		if n.get("op") == nil {
-			d.atPos(n.pos, joinKey(path, "op"), "", "missing op")
+		if d.t.get(n, "op") == nil {
+			d.atPos(n.pos.Position(), joinKey(path, "op"), "", "missing op")
 		}
 	}
 	return a

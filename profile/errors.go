@@ -96,24 +96,30 @@ type reporter struct {
 	// prefix is prepended to every path in messages ("spec." inside an SPO resource);
 	// position look-ups use the unprefixed path.
 	prefix string
-	pos    map[string]Position
-	// keyPos holds the positions of object keys, used for unknown and duplicate keys.
-	errs ErrorList
+	// lookup finds the position of a path (unprefixed); nil when none are known.
+	lookup func(path string) (Position, bool)
+	errs   ErrorList
 	// seen marks paths that already have an error so later checks stay quiet about them.
 	seen      map[string]bool
 	truncated bool
 }
 
-func newReporter(file string, pos map[string]Position) *reporter {
-	if pos == nil {
-		pos = map[string]Position{}
+func newReporter(file string, lookup func(string) (Position, bool)) *reporter {
+	return &reporter{file: file, lookup: lookup, seen: map[string]bool{}}
+}
+
+// posOf returns the position of path, or the zero Position when unknown.
+func (r *reporter) posOf(path string) (Position, bool) {
+	if r.lookup == nil {
+		return Position{}, false
 	}
-	return &reporter{file: file, pos: pos, seen: map[string]bool{}}
+	return r.lookup(path)
 }
 
 // at reports a problem at the position recorded for path.
 func (r *reporter) at(path, suggestion, format string, args ...any) {
-	r.atPos(r.pos[path], path, suggestion, format, args...)
+	p, _ := r.posOf(path)
+	r.atPos(p, path, suggestion, format, args...)
 }
 
 // atPos reports a problem at an explicit position.

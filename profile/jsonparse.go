@@ -2,6 +2,7 @@ package profile
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -16,6 +17,11 @@ type jsonParser struct {
 	// lineStart is the offset of the first byte of the current line.
 	lineStart int
 	depth     int
+	// nodes is the tree being built; stack holds the children of the containers still
+	// open, which move to nodes side by side when their container closes.
+	nodes, stack []node
+	// decoded collects the text of strings with escapes.
+	decoded []byte
 }
 
 // syntaxError is a JSON or YAML syntax problem; parsing stops there.
@@ -29,25 +35,49 @@ func (e *syntaxError) Error() string {
 }
 
 // parseJSON parses one JSON value that must fill data (surrounding whitespace aside).
-func parseJSON(data []byte) (*node, *syntaxError) {
-	p := &jsonParser{data: data, line: 1}
+func parseJSON(data []byte) (*tree, *node, *syntaxError) {
+	if len(data) > math.MaxInt32 {
+		return nil, nil, &syntaxError{msg: "document larger than 2 GiB"}
+	}
+	// Every value but the first follows a ',' or opens a container's first element:
+	// sizing the node array once spares its repeated growth.
+	size := 1
+	for _, c := range data {
+		if c == ',' || c == '[' || c == '{' {
+			size++
+		}
+	}
+	p := &jsonParser{data: data, line: 1, nodes: make([]node, 0, size)}
 	// A UTF-8 byte order mark is harmless; editors on some systems add one.
 	if len(data) >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf {
 		p.off, p.lineStart = 3, 3
 	}
 	p.skipSpace()
 	if p.off >= len(p.data) {
-		return nil, p.errf("empty document")
+		return nil, nil, p.errf("empty document")
 	}
 	n, err := p.value()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p.skipSpace()
 	if p.off < len(p.data) {
-		return nil, p.errf("unexpected %s after the top-level value", p.describe())
+		return nil, nil, p.errf("unexpected %s after the top-level value", p.describe())
 	}
-	return n, nil
+	p.nodes = append(p.nodes, n)
+	t := &tree{src: string(data), decoded: string(p.decoded), nodes: p.nodes}
+	return t, &t.nodes[len(t.nodes)-1], nil
+}
+
+func (p *jsonParser) pos32() pos32 {
+	return pos32{int32(p.line), int32(p.off - p.lineStart + 1)}
+}
+
+// close moves the children of a container, stack[base:], to the tree.
+func (p *jsonParser) close(n *node, base int) {
+	n.first, n.n = int32(len(p.nodes)), int32(len(p.stack)-base)
+	p.nodes = append(p.nodes, p.stack[base:]...)
+	p.stack = p.stack[:base]
 }
 
 func (p *jsonParser) pos() Position {
@@ -89,42 +119,46 @@ func (p *jsonParser) skipSpace() {
 	}
 }
 
-func (p *jsonParser) value() (*node, *syntaxError) {
+func (p *jsonParser) value() (node, *syntaxError) {
 	if p.off >= len(p.data) {
-		return nil, p.errf("unexpected end of input, expected a value")
+		return node{}, p.errf("unexpected end of input, expected a value")
 	}
-	start := p.pos()
+	start := p.pos32()
 	switch c := p.data[p.off]; {
 	case c == '{':
 		return p.object()
 	case c == '[':
 		return p.array()
 	case c == '"':
-		s, err := p.str()
+		s, decoded, err := p.str()
 		if err != nil {
-			return nil, err
+			return node{}, err
 		}
-		return &node{kind: kindString, pos: start, text: s}, nil
+		n := node{kind: kindString, pos: start, text: s}
+		if decoded {
+			n.flags |= flagTextDecoded
+		}
+		return n, nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		lit, err := p.number()
 		if err != nil {
-			return nil, err
+			return node{}, err
 		}
-		return &node{kind: kindNumber, pos: start, text: lit}, nil
+		return node{kind: kindNumber, pos: start, text: lit}, nil
 	case c == 't':
-		return p.literal("true", &node{kind: kindBool, pos: start, boolean: true})
+		return p.literal("true", node{kind: kindBool, pos: start, flags: flagTrue})
 	case c == 'f':
-		return p.literal("false", &node{kind: kindBool, pos: start})
+		return p.literal("false", node{kind: kindBool, pos: start})
 	case c == 'n':
-		return p.literal("null", &node{kind: kindNull, pos: start})
+		return p.literal("null", node{kind: kindNull, pos: start})
 	default:
-		return nil, p.errf("unexpected %s, expected a value", p.describe())
+		return node{}, p.errf("unexpected %s, expected a value", p.describe())
 	}
 }
 
-func (p *jsonParser) literal(word string, n *node) (*node, *syntaxError) {
+func (p *jsonParser) literal(word string, n node) (node, *syntaxError) {
 	if len(p.data)-p.off < len(word) || string(p.data[p.off:p.off+len(word)]) != word {
-		return nil, p.errf("invalid literal, expected %s", word)
+		return node{}, p.errf("invalid literal, expected %s", word)
 	}
 	p.off += len(word)
 	return n, nil
@@ -138,12 +172,13 @@ func (p *jsonParser) enter() *syntaxError {
 	return nil
 }
 
-func (p *jsonParser) object() (*node, *syntaxError) {
-	n := &node{kind: kindObject, pos: p.pos()}
+func (p *jsonParser) object() (node, *syntaxError) {
+	n := node{kind: kindObject, pos: p.pos32()}
 	if err := p.enter(); err != nil {
-		return nil, err
+		return node{}, err
 	}
 	defer func() { p.depth-- }()
+	base := len(p.stack)
 	p.off++ // {
 	p.skipSpace()
 	if p.off < len(p.data) && p.data[p.off] == '}' {
@@ -154,48 +189,54 @@ func (p *jsonParser) object() (*node, *syntaxError) {
 		p.skipSpace()
 		if p.off >= len(p.data) || p.data[p.off] != '"' {
 			if p.off < len(p.data) && p.data[p.off] == '}' {
-				return nil, p.errf("trailing comma before '}'")
+				return node{}, p.errf("trailing comma before '}'")
 			}
-			return nil, p.errf("unexpected %s, expected a quoted field name", p.describe())
+			return node{}, p.errf("unexpected %s, expected a quoted field name", p.describe())
 		}
-		keyPos := p.pos()
-		key, err := p.str()
+		keyPos := p.pos32()
+		key, keyDecoded, err := p.str()
 		if err != nil {
-			return nil, err
+			return node{}, err
 		}
 		p.skipSpace()
 		if p.off >= len(p.data) || p.data[p.off] != ':' {
-			return nil, p.errf("unexpected %s, expected ':' after field name", p.describe())
+			return node{}, p.errf("unexpected %s, expected ':' after field name", p.describe())
 		}
 		p.off++
 		p.skipSpace()
 		v, err := p.value()
 		if err != nil {
-			return nil, err
+			return node{}, err
 		}
-		n.members = append(n.members, member{key: key, keyPos: keyPos, value: v})
+		v.key, v.keyPos = key, keyPos
+		if keyDecoded {
+			v.flags |= flagKeyDecoded
+		}
+		p.stack = append(p.stack, v)
 		p.skipSpace()
 		if p.off >= len(p.data) {
-			return nil, p.errf("unexpected end of input, expected ',' or '}'")
+			return node{}, p.errf("unexpected end of input, expected ',' or '}'")
 		}
 		switch p.data[p.off] {
 		case ',':
 			p.off++
 		case '}':
 			p.off++
+			p.close(&n, base)
 			return n, nil
 		default:
-			return nil, p.errf("unexpected %s, expected ',' or '}'", p.describe())
+			return node{}, p.errf("unexpected %s, expected ',' or '}'", p.describe())
 		}
 	}
 }
 
-func (p *jsonParser) array() (*node, *syntaxError) {
-	n := &node{kind: kindArray, pos: p.pos()}
+func (p *jsonParser) array() (node, *syntaxError) {
+	n := node{kind: kindArray, pos: p.pos32()}
 	if err := p.enter(); err != nil {
-		return nil, err
+		return node{}, err
 	}
 	defer func() { p.depth-- }()
+	base := len(p.stack)
 	p.off++ // [
 	p.skipSpace()
 	if p.off < len(p.data) && p.data[p.off] == ']' {
@@ -205,31 +246,32 @@ func (p *jsonParser) array() (*node, *syntaxError) {
 	for {
 		p.skipSpace()
 		if p.off < len(p.data) && p.data[p.off] == ']' {
-			return nil, p.errf("trailing comma before ']'")
+			return node{}, p.errf("trailing comma before ']'")
 		}
 		v, err := p.value()
 		if err != nil {
-			return nil, err
+			return node{}, err
 		}
-		n.elems = append(n.elems, v)
+		p.stack = append(p.stack, v)
 		p.skipSpace()
 		if p.off >= len(p.data) {
-			return nil, p.errf("unexpected end of input, expected ',' or ']'")
+			return node{}, p.errf("unexpected end of input, expected ',' or ']'")
 		}
 		switch p.data[p.off] {
 		case ',':
 			p.off++
 		case ']':
 			p.off++
+			p.close(&n, base)
 			return n, nil
 		default:
-			return nil, p.errf("unexpected %s, expected ',' or ']'", p.describe())
+			return node{}, p.errf("unexpected %s, expected ',' or ']'", p.describe())
 		}
 	}
 }
 
 // number scans a JSON number and returns its literal; the decoder interprets it.
-func (p *jsonParser) number() (string, *syntaxError) {
+func (p *jsonParser) number() (span, *syntaxError) {
 	start := p.off
 	if p.data[p.off] == '-' {
 		p.off++
@@ -245,15 +287,15 @@ func (p *jsonParser) number() (string, *syntaxError) {
 	if p.off < len(p.data) && p.data[p.off] == '0' {
 		p.off++
 		if p.off < len(p.data) && p.data[p.off] >= '0' && p.data[p.off] <= '9' {
-			return "", p.errf("invalid number: leading zero")
+			return span{}, p.errf("invalid number: leading zero")
 		}
 	} else if digits() == 0 {
-		return "", p.errf("invalid number: expected a digit")
+		return span{}, p.errf("invalid number: expected a digit")
 	}
 	if p.off < len(p.data) && p.data[p.off] == '.' {
 		p.off++
 		if digits() == 0 {
-			return "", p.errf("invalid number: expected a digit after '.'")
+			return span{}, p.errf("invalid number: expected a digit after '.'")
 		}
 	}
 	if p.off < len(p.data) && (p.data[p.off] == 'e' || p.data[p.off] == 'E') {
@@ -262,47 +304,64 @@ func (p *jsonParser) number() (string, *syntaxError) {
 			p.off++
 		}
 		if digits() == 0 {
-			return "", p.errf("invalid number: expected a digit in the exponent")
+			return span{}, p.errf("invalid number: expected a digit in the exponent")
 		}
 	}
-	return string(p.data[start:p.off]), nil
+	return span{int32(start), int32(p.off)}, nil
 }
 
-// str scans a quoted string, decoding escapes.
-func (p *jsonParser) str() (string, *syntaxError) {
+// str scans a quoted string. A string without escapes is its spelling in the input;
+// one with escapes is decoded into p.decoded, and decoded is true.
+func (p *jsonParser) str() (s span, decoded bool, err *syntaxError) {
 	p.off++ // opening quote
 	start := p.off
-	// Fast path: no escapes.
+	escaped := false
 	for p.off < len(p.data) {
 		c := p.data[p.off]
 		if c == '"' {
-			s := string(p.data[start:p.off])
-			p.off++
-			return s, nil
-		}
-		if c == '\\' || c < 0x20 || c >= 0x80 {
 			break
+		}
+		if c == '\\' {
+			escaped = true
+			break
+		}
+		if c < 0x20 {
+			break
+		}
+		if c >= 0x80 {
+			r, size := utf8.DecodeRune(p.data[p.off:])
+			if r == utf8.RuneError && size == 1 {
+				return span{}, false, p.errf("invalid UTF-8 in string")
+			}
+			p.off += size
+			continue
 		}
 		p.off++
 	}
-	buf := append([]byte(nil), p.data[start:p.off]...)
+	if !escaped && p.off < len(p.data) && p.data[p.off] == '"' {
+		p.off++
+		return span{int32(start), int32(p.off - 1)}, false, nil
+	}
+	decStart := len(p.decoded)
+	buf := append(p.decoded, p.data[start:p.off]...)
+	defer func() { p.decoded = buf }()
 	for {
 		if p.off >= len(p.data) {
-			return "", p.errf("unterminated string")
+			return span{}, false, p.errf("unterminated string")
 		}
 		c := p.data[p.off]
 		switch {
 		case c == '"':
 			p.off++
-			return string(buf), nil
+			return span{int32(decStart), int32(len(buf))}, true, nil
 		case c == '\n':
-			return "", p.errf("unterminated string (newline inside a string)")
+			return span{}, false, p.errf("unterminated string (newline inside a string)")
 		case c < 0x20:
-			return "", p.errf("invalid control character %U in string", rune(c))
+			return span{}, false, p.errf("invalid control character %U in string", rune(c))
 		case c == '\\':
 			r, err := p.escape()
 			if err != nil {
-				return "", err
+				return span{}, false, err
 			}
 			buf = utf8.AppendRune(buf, r)
 		case c < 0x80:
@@ -311,7 +370,7 @@ func (p *jsonParser) str() (string, *syntaxError) {
 		default:
 			r, size := utf8.DecodeRune(p.data[p.off:])
 			if r == utf8.RuneError && size == 1 {
-				return "", p.errf("invalid UTF-8 in string")
+				return span{}, false, p.errf("invalid UTF-8 in string")
 			}
 			buf = append(buf, p.data[p.off:p.off+size]...)
 			p.off += size

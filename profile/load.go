@@ -35,7 +35,7 @@ type Resource struct {
 // and returns every problem at once as an ErrorList.
 func Decode(name string, data []byte, opts ParseOptions) ([]*Profile, error) {
 	ext := strings.ToLower(filepath.Ext(name))
-	docs, format, serr := parseDocument(data, ext == ".yaml" || ext == ".yml")
+	t, docs, format, serr := parseDocument(data, ext == ".yaml" || ext == ".yml")
 	if serr != nil {
 		return nil, ErrorList{{File: name, Line: serr.pos.Line, Column: serr.pos.Column, Msg: serr.msg}}
 	}
@@ -52,10 +52,11 @@ func Decode(name string, data []byte, opts ParseOptions) ([]*Profile, error) {
 			out = append(out, p)
 		}
 	}
-	for i, doc := range docs {
-		if isResource(doc) {
-			for _, item := range resourceItems(name, doc, &errs) {
-				p, d := decodeResource(name, item.node, item.path, opts)
+	for i, root := range docs {
+		doc := &t.nodes[root]
+		if isResource(t, doc) {
+			for _, item := range resourceItems(t, name, doc, &errs) {
+				p, d := decodeResource(t, name, item.node, item.path, opts)
 				if p != nil {
 					p.Source.Document = i + item.index
 				}
@@ -63,16 +64,14 @@ func Decode(name string, data []byte, opts ParseOptions) ([]*Profile, error) {
 			}
 			continue
 		}
-		// One position per value: sizing the map once saves its repeated growth, which
-		// dominated what large profiles allocated.
-		d := &decoder{reporter: newReporter(name, make(map[string]Position, doc.count())), opts: opts}
+		d := &decoder{reporter: newReporter(name, t.positions(doc)), t: t, opts: opts}
 		if doc.kind != kindObject {
-			d.atPos(doc.pos, "", "", "expected a seccomp profile (a JSON or YAML object), got %s", article(doc.kind))
+			d.atPos(doc.pos.Position(), "", "", "expected a seccomp profile (a JSON or YAML object), got %s", article(doc.kind))
 			add(nil, d)
 			continue
 		}
 		p := d.profile(doc, "", nil)
-		p.Source = &Source{File: name, Format: format, Document: i, Positions: d.pos, Warnings: d.warnings}
+		p.Source = &Source{File: name, Format: format, Document: i, lookup: d.lookup, Warnings: d.warnings}
 		p.validate(d.reporter)
 		add(p, d)
 	}
@@ -90,34 +89,34 @@ func Decode(name string, data []byte, opts ParseOptions) ([]*Profile, error) {
 // A YAML flow mapping also starts with '{': in a file named .yaml or .yml a JSON syntax
 // error falls back to YAML before it is reported (elsewhere YAML would accept broken
 // JSON such as {"a": } and hide the mistake).
-func parseDocument(data []byte, yamlName bool) ([]*node, Format, *syntaxError) {
+func parseDocument(data []byte, yamlName bool) (*tree, []int32, Format, *syntaxError) {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
-		n, jerr := parseJSON(data)
+		t, _, jerr := parseJSON(data)
 		if jerr == nil {
-			return []*node{n}, FormatJSON, nil
+			return t, []int32{int32(len(t.nodes) - 1)}, FormatJSON, nil
 		}
 		if yamlName {
-			if docs, yerr := parseYAML(data); yerr == nil && len(docs) > 0 {
-				return docs, FormatYAML, nil
+			if t, docs, yerr := parseYAML(data); yerr == nil && len(docs) > 0 {
+				return t, docs, FormatYAML, nil
 			}
 		}
 		jerr.msg = "invalid JSON: " + jerr.msg
-		return nil, FormatJSON, jerr
+		return nil, nil, FormatJSON, jerr
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, FormatJSON, nil
+		return nil, nil, FormatJSON, nil
 	}
-	docs, yerr := parseYAML(data)
+	t, docs, yerr := parseYAML(data)
 	if yerr != nil {
-		return nil, FormatYAML, yerr
+		return nil, nil, FormatYAML, yerr
 	}
-	return docs, FormatYAML, nil
+	return t, docs, FormatYAML, nil
 }
 
 // isResource tells a Kubernetes object from a profile: profiles have no apiVersion/kind.
-func isResource(n *node) bool {
-	return n.kind == kindObject && (n.get("apiVersion") != nil || n.get("kind") != nil)
+func isResource(t *tree, n *node) bool {
+	return n.kind == kindObject && (t.get(n, "apiVersion") != nil || t.get(n, "kind") != nil)
 }
 
 type resourceItem struct {
@@ -128,35 +127,36 @@ type resourceItem struct {
 
 // resourceItems returns the SeccompProfile objects of a document: itself, or the items
 // of a List (what kubectl get -o yaml prints).
-func resourceItems(file string, n *node, errs *ErrorList) []resourceItem {
-	kindNode := n.get("kind")
-	if kindNode != nil && kindNode.kind == kindString && (kindNode.text == "List" || kindNode.text == SPOKind+"List") {
-		items := n.get("items")
+func resourceItems(t *tree, file string, n *node, errs *ErrorList) []resourceItem {
+	kindNode := t.get(n, "kind")
+	if kindNode != nil && kindNode.kind == kindString && (t.text(kindNode) == "List" || t.text(kindNode) == SPOKind+"List") {
+		items := t.get(n, "items")
 		if items == nil || items.kind != kindArray {
-			*errs = append(*errs, &Error{File: file, Line: n.pos.Line, Column: n.pos.Column, Path: "items", Msg: "expected an array of SeccompProfile objects"})
+			*errs = append(*errs, &Error{File: file, Line: int(n.pos.line), Column: int(n.pos.col), Path: "items", Msg: "expected an array of SeccompProfile objects"})
 			return nil
 		}
 		var out []resourceItem
-		for i, it := range items.elems {
-			out = append(out, resourceItem{node: it, path: joinIndex("items", i) + ".", index: i})
+		kids := t.kids(items)
+		for i := range kids {
+			out = append(out, resourceItem{node: &kids[i], path: joinIndex("items", i) + ".", index: i})
 		}
 		return out
 	}
 	return []resourceItem{{node: n}}
 }
 
-func decodeResource(file string, n *node, prefix string, opts ParseOptions) (*Profile, *decoder) {
-	d := &decoder{reporter: newReporter(file, make(map[string]Position, n.count())), opts: opts, dialect: dialectSPO}
+func decodeResource(t *tree, file string, n *node, prefix string, opts ParseOptions) (*Profile, *decoder) {
+	d := &decoder{reporter: newReporter(file, nil), t: t, opts: opts, dialect: dialectSPO}
 	d.prefix = prefix
 	if n.kind != kindObject {
-		d.atPos(n.pos, "", "", "expected a SeccompProfile object, got %s", article(n.kind))
+		d.atPos(n.pos.Position(), "", "", "expected a SeccompProfile object, got %s", article(n.kind))
 		return nil, d
 	}
 	res := &Resource{}
 	var spec *node
 	// Resource-level keys are reported with the item prefix; positions of the model
 	// paths are recorded relative to spec.
-	top := &decoder{reporter: newReporter(file, map[string]Position{}), opts: opts, dialect: dialectSPO}
+	top := &decoder{reporter: newReporter(file, t.positions(n)), t: t, opts: opts, dialect: dialectSPO}
 	top.prefix = prefix
 	top.fields(n, "", []string{"apiVersion", "kind", "metadata", "spec", "status"}, func(key string, v *node, fp string) {
 		switch key {
@@ -184,31 +184,32 @@ func decodeResource(file string, n *node, prefix string, opts ParseOptions) (*Pr
 			spec = v
 		}
 	})
-	if n.get("apiVersion") == nil {
-		top.atPos(n.pos, "apiVersion", "", "missing apiVersion")
+	if t.get(n, "apiVersion") == nil {
+		top.atPos(n.pos.Position(), "apiVersion", "", "missing apiVersion")
 	}
-	if n.get("kind") == nil {
-		top.atPos(n.pos, "kind", "", "missing kind")
+	if t.get(n, "kind") == nil {
+		top.atPos(n.pos.Position(), "kind", "", "missing kind")
 	}
-	if md := n.get("metadata"); md == nil {
-		top.atPos(n.pos, "metadata.name", "", "missing metadata.name")
-	} else if md.kind == kindObject && md.get("name") == nil {
-		top.atPos(md.pos, "metadata.name", "", "missing metadata.name")
-	} else if nameNode := md.get("name"); res.Name == "" && nameNode != nil && !top.quiet("metadata.name") {
-		top.atPos(nameNode.pos, "metadata.name", "", "empty metadata.name")
+	if md := t.get(n, "metadata"); md == nil {
+		top.atPos(n.pos.Position(), "metadata.name", "", "missing metadata.name")
+	} else if md.kind == kindObject && t.get(md, "name") == nil {
+		top.atPos(md.pos.Position(), "metadata.name", "", "missing metadata.name")
+	} else if nameNode := t.get(md, "name"); res.Name == "" && nameNode != nil && !top.quiet("metadata.name") {
+		top.atPos(nameNode.pos.Position(), "metadata.name", "", "empty metadata.name")
 	}
 	d.errs = append(d.errs, top.errs...)
 	d.warnings = append(d.warnings, top.warnings...)
 	if spec == nil {
 		if n.kind == kindObject {
-			d.atPos(n.pos, "spec", "", "missing spec")
+			d.atPos(n.pos.Position(), "spec", "", "missing spec")
 		}
 		return nil, d
 	}
 	d.prefix = prefix + "spec."
+	d.lookup = t.positions(spec)
 	p := d.profile(spec, "", res)
 	p.Resource = res
-	p.Source = &Source{File: file, Format: FormatSPO, Positions: d.pos, Warnings: d.warnings}
+	p.Source = &Source{File: file, Format: FormatSPO, lookup: d.lookup, Warnings: d.warnings}
 	p.validate(d.reporter)
 	return p, d
 }
@@ -220,17 +221,20 @@ func (d *decoder) metadata(n *node, path string, res *Resource) {
 		d.typeErr(n, path, "an object")
 		return
 	}
-	for _, m := range n.members {
-		p := joinKey(path, m.key)
-		switch m.key {
+	kids := d.t.kids(n)
+	for i := range kids {
+		m := &kids[i]
+		key := d.t.key(m)
+		p := joinKey(path, key)
+		switch key {
 		case "name":
-			res.Name, _ = d.str(m.value, p)
+			res.Name, _ = d.str(m, p)
 		case "namespace":
-			res.Namespace = d.optStr(m.value, p)
+			res.Namespace = d.optStr(m, p)
 		case "labels":
-			res.Labels = d.stringMap(m.value, p)
+			res.Labels = d.stringMap(m, p)
 		case "annotations":
-			res.Annotations = d.stringMap(m.value, p)
+			res.Annotations = d.stringMap(m, p)
 		}
 	}
 }
@@ -244,9 +248,11 @@ func (d *decoder) stringMap(n *node, path string) map[string]string {
 		return nil
 	}
 	out := map[string]string{}
-	for _, m := range n.members {
-		if s, ok := d.str(m.value, joinKey(path, m.key)); ok {
-			out[m.key] = s
+	kids := d.t.kids(n)
+	for i := range kids {
+		key := d.t.key(&kids[i])
+		if s, ok := d.str(&kids[i], joinKey(path, key)); ok {
+			out[key] = s
 		}
 	}
 	return out

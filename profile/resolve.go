@@ -165,46 +165,44 @@ func (r *Rule) applies(arch string, caps map[string]bool, kernel *KernelVersion)
 	return true
 }
 
-// remapSource copies positions so that "syscalls[j]..." of the resolved profile points
+// remapSource looks positions up so that "syscalls[j]..." of the resolved profile points
 // where rule origin[j] sat, and "name" positions serve as "names[0]".
 func remapSource(src *Source, origin []int) *Source {
-	out := &Source{File: src.File, Format: src.Format, Document: src.Document,
-		Positions: make(map[string]Position, len(src.Positions)), Warnings: slices.Clone(src.Warnings)}
-	newIndex := make(map[int]int, len(origin))
-	for j, i := range origin {
-		newIndex[i] = j
+	out := &Source{File: src.File, Format: src.Format, Document: src.Document, Warnings: slices.Clone(src.Warnings)}
+	base := src.lookup
+	if base == nil {
+		return out
 	}
-	for k, v := range src.Positions {
-		if k == "archMap" {
-			out.Positions["architectures"] = v
-			continue
+	origin = slices.Clone(origin)
+	out.lookup = func(path string) (Position, bool) {
+		if path == "architectures" {
+			if pos, ok := base("archMap"); ok {
+				return pos, true
+			}
+			return base(path)
 		}
-		if strings.HasPrefix(k, "archMap[") {
-			continue
+		if strings.HasPrefix(path, "archMap") {
+			return Position{}, false
 		}
-		rest, ok := strings.CutPrefix(k, "syscalls[")
+		rest, ok := strings.CutPrefix(path, "syscalls[")
 		if !ok {
-			out.Positions[k] = v
-			continue
+			return base(path)
 		}
 		end := strings.IndexByte(rest, ']')
 		if end < 0 {
-			continue
+			return Position{}, false
 		}
-		i, err := strconv.Atoi(rest[:end])
-		if err != nil {
-			continue
+		j, err := strconv.Atoi(rest[:end])
+		if err != nil || j < 0 || j >= len(origin) {
+			return Position{}, false
 		}
-		j, kept := newIndex[i]
-		if !kept {
-			continue
+		from := joinIndex("syscalls", origin[j])
+		if tail := rest[end+1:]; tail == ".names[0]" || tail == ".names" {
+			if pos, ok := base(from + ".name"); ok {
+				return pos, true
+			}
 		}
-		to := joinIndex("syscalls", j)
-		out.Positions[to+rest[end+1:]] = v
-		if rest[end+1:] == ".name" {
-			out.Positions[to+".names[0]"] = v
-			out.Positions[to+".names"] = v
-		}
+		return base(from + rest[end+1:])
 	}
 	return out
 }

@@ -82,8 +82,10 @@ type Source struct {
 	// Document is the 0-based index of the profile's document in a multi-document
 	// YAML stream (or of the item in a List).
 	Document int
-	// Positions maps a JSON path ("syscalls[3].names[1]") to its location in File.
-	Positions map[string]Position
+	// lookup finds where a JSON path ("syscalls[3].names[1]") sits in File. It walks
+	// the parsed document when asked, rather than keeping a position for every path,
+	// which cost more than the profile itself.
+	lookup func(path string) (Position, bool)
 	// Warnings are problems that did not stop loading (unknown fields when
 	// ParseOptions.AllowUnknownFields is set).
 	Warnings []*Error
@@ -99,6 +101,8 @@ func (p *Profile) Pos(path string) (Position, bool) {
 	if p == nil || p.Source == nil {
 		return Position{}, false
 	}
-	pos, ok := p.Source.Positions[path]
-	return pos, ok
+	if p.Source.lookup == nil {
+		return Position{}, false
+	}
+	return p.Source.lookup(path)
 }

@@ -33,7 +33,7 @@ func (p *Profile) newReporter() *reporter {
 	if p.Source == nil {
 		return newReporter("", nil)
 	}
-	r := newReporter(p.Source.File, p.Source.Positions)
+	r := newReporter(p.Source.File, p.Source.lookup)
 	if p.Source.Format == FormatSPO {
 		r.prefix = "spec."
 	}
@@ -67,7 +67,8 @@ func (r *reporter) checkAt(posPath, path, format string, args ...any) {
 	if r.quiet(path) {
 		return
 	}
-	r.atPos(r.pos[posPath], path, "", format, args...)
+	pos, _ := r.posOf(posPath)
+	r.atPos(pos, path, "", format, args...)
 }
 
 func (p *Profile) validate(r *reporter) {
@@ -120,7 +121,7 @@ func (rule *Rule) validate(r *reporter, path string) {
 	case rule.Name != "" && len(rule.Names) > 0:
 		r.check(joinKey(path, "name"), "", `"name" and "names" are both set; put every syscall in "names"`)
 	case rule.Name == "" && len(rule.Names) == 0:
-		if _, ok := r.pos[joinKey(path, "names")]; ok {
+		if _, ok := r.posOf(joinKey(path, "names")); ok {
 			r.check(joinKey(path, "names"), "", "rule names no syscalls")
 		} else {
 			r.checkAt(path, joinKey(path, "names"), "rule names no syscalls")

@@ -33,33 +33,35 @@ func (p *Profile) MarshalAs(f Format) ([]byte, error) {
 
 // jsonToYAML re-encodes our own JSON output as YAML, keeping its field order.
 func jsonToYAML(data []byte) ([]byte, error) {
-	n, serr := parseJSON(data)
+	t, n, serr := parseJSON(data)
 	if serr != nil {
 		return nil, serr
 	}
-	return encodeYAML([]*yaml.Node{toYAMLNode(n)})
+	return encodeYAML([]*yaml.Node{toYAMLNode(t, n)})
 }
 
-func toYAMLNode(n *node) *yaml.Node {
+func toYAMLNode(t *tree, n *node) *yaml.Node {
 	switch n.kind {
 	case kindObject:
 		y := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, m := range n.members {
-			y.Content = append(y.Content, strNode(m.key), toYAMLNode(m.value))
+		kids := t.kids(n)
+		for i := range kids {
+			y.Content = append(y.Content, strNode(t.key(&kids[i])), toYAMLNode(t, &kids[i]))
 		}
 		return y
 	case kindArray:
 		y := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		for _, e := range n.elems {
-			y.Content = append(y.Content, toYAMLNode(e))
+		kids := t.kids(n)
+		for i := range kids {
+			y.Content = append(y.Content, toYAMLNode(t, &kids[i]))
 		}
 		return y
 	case kindString:
-		return strNode(n.text)
+		return strNode(t.text(n))
 	case kindNumber:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: n.text}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: t.text(n)}
 	case kindBool:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(n.boolean)}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(n.flags&flagTrue != 0)}
 	}
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
 }

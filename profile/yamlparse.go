@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,35 +13,36 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
-// parseYAML parses every document of a YAML stream into trees. Empty documents are
-// skipped.
-func parseYAML(data []byte) (docs []*node, serr *syntaxError) {
+// parseYAML parses every document of a YAML stream into one tree, returning the
+// index of each document's root. Empty documents are skipped.
+func parseYAML(data []byte) (t *tree, roots []int32, serr *syntaxError) {
 	defer func() {
 		// The YAML library has panicked on hostile input in the past; a loader must not.
 		if r := recover(); r != nil {
-			docs, serr = nil, &syntaxError{msg: fmt.Sprintf("invalid YAML: %v", r)}
+			t, roots, serr = nil, nil, &syntaxError{msg: fmt.Sprintf("invalid YAML: %v", r)}
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	budget := maxNodes
+	b := &yamlBuilder{budget: maxNodes}
 	for {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
 		if errors.Is(err, io.EOF) {
-			return docs, nil
+			return &tree{decoded: string(b.text), nodes: b.nodes}, roots, nil
 		}
 		if err != nil {
-			return nil, yamlSyntaxError(err)
+			return nil, nil, yamlSyntaxError(err)
 		}
 		if doc.Kind == yaml.DocumentNode && len(doc.Content) == 0 {
 			continue
 		}
-		n, serr := fromYAML(&doc, 0, &budget)
+		n, ok, serr := b.node(&doc, 0)
 		if serr != nil {
-			return nil, serr
+			return nil, nil, serr
 		}
-		if n != nil {
-			docs = append(docs, n)
+		if ok {
+			b.nodes = append(b.nodes, n)
+			roots = append(roots, int32(len(b.nodes)-1))
 		}
 	}
 }
@@ -62,68 +64,104 @@ func yamlSyntaxError(err error) *syntaxError {
 	return &syntaxError{pos: p, msg: "invalid YAML: " + m[2]}
 }
 
-func fromYAML(y *yaml.Node, depth int, budget *int) (*node, *syntaxError) {
+// yamlBuilder turns YAML nodes into a tree; all text goes to text (tree.decoded).
+type yamlBuilder struct {
+	nodes, stack []node
+	text         []byte
+	budget       int
+}
+
+func (b *yamlBuilder) span(s string) span {
+	start := len(b.text)
+	b.text = append(b.text, s...)
+	return span{int32(start), int32(len(b.text))}
+}
+
+// close moves the children of a container, stack[base:], to the tree.
+func (b *yamlBuilder) close(n *node, base int) {
+	n.first, n.n = int32(len(b.nodes)), int32(len(b.stack)-base)
+	b.nodes = append(b.nodes, b.stack[base:]...)
+	b.stack = b.stack[:base]
+}
+
+func (b *yamlBuilder) node(y *yaml.Node, depth int) (node, bool, *syntaxError) {
 	pos := Position{Line: y.Line, Column: y.Column}
 	if depth > maxDepth {
-		return nil, &syntaxError{pos: pos, msg: fmt.Sprintf("nested too deeply (more than %d levels)", maxDepth)}
+		return node{}, false, &syntaxError{pos: pos, msg: fmt.Sprintf("nested too deeply (more than %d levels)", maxDepth)}
 	}
-	*budget--
-	if *budget < 0 {
-		return nil, &syntaxError{pos: pos, msg: "document too large (aliases expand to too many values)"}
+	b.budget--
+	if b.budget < 0 || len(b.text) > math.MaxInt32/2 {
+		return node{}, false, &syntaxError{pos: pos, msg: "document too large (aliases expand to too many values)"}
 	}
+	p32 := toPos32(pos)
 	switch y.Kind {
 	case yaml.DocumentNode:
 		if len(y.Content) == 0 {
-			return nil, nil
+			return node{}, false, nil
 		}
-		return fromYAML(y.Content[0], depth, budget)
+		return b.node(y.Content[0], depth)
 	case yaml.AliasNode:
 		if y.Alias == nil {
-			return nil, &syntaxError{pos: pos, msg: "invalid YAML: unknown alias"}
+			return node{}, false, &syntaxError{pos: pos, msg: "invalid YAML: unknown alias"}
 		}
-		return fromYAML(y.Alias, depth+1, budget)
+		return b.node(y.Alias, depth+1)
 	case yaml.MappingNode:
-		n := &node{kind: kindObject, pos: pos}
+		n := node{kind: kindObject, pos: p32}
+		base := len(b.stack)
 		for i := 0; i+1 < len(y.Content); i += 2 {
 			k, v := y.Content[i], y.Content[i+1]
 			if k.Kind == yaml.AliasNode && k.Alias != nil {
 				k = k.Alias
 			}
 			if k.ShortTag() == "!!merge" {
-				return nil, &syntaxError{pos: Position{k.Line, k.Column}, msg: "YAML merge keys (<<) are not supported in profiles"}
+				return node{}, false, &syntaxError{pos: Position{k.Line, k.Column}, msg: "YAML merge keys (<<) are not supported in profiles"}
 			}
 			if k.Kind != yaml.ScalarNode {
-				return nil, &syntaxError{pos: Position{k.Line, k.Column}, msg: "a mapping key must be a plain value"}
+				return node{}, false, &syntaxError{pos: Position{k.Line, k.Column}, msg: "a mapping key must be a plain value"}
 			}
-			val, err := fromYAML(v, depth+1, budget)
+			val, ok, err := b.node(v, depth+1)
 			if err != nil {
-				return nil, err
+				return node{}, false, err
 			}
-			n.members = append(n.members, member{key: k.Value, keyPos: Position{k.Line, k.Column}, value: val})
+			if !ok {
+				val = node{kind: kindNull, pos: toPos32(Position{v.Line, v.Column})}
+			}
+			val.key, val.keyPos = b.span(k.Value), toPos32(Position{k.Line, k.Column})
+			val.flags |= flagKeyDecoded
+			b.stack = append(b.stack, val)
 		}
-		return n, nil
+		b.close(&n, base)
+		return n, true, nil
 	case yaml.SequenceNode:
-		n := &node{kind: kindArray, pos: pos}
+		n := node{kind: kindArray, pos: p32}
+		base := len(b.stack)
 		for _, e := range y.Content {
-			v, err := fromYAML(e, depth+1, budget)
+			v, ok, err := b.node(e, depth+1)
 			if err != nil {
-				return nil, err
+				return node{}, false, err
 			}
-			n.elems = append(n.elems, v)
+			if !ok {
+				v = node{kind: kindNull, pos: toPos32(Position{e.Line, e.Column})}
+			}
+			b.stack = append(b.stack, v)
 		}
-		return n, nil
+		b.close(&n, base)
+		return n, true, nil
 	case yaml.ScalarNode:
 		switch y.ShortTag() {
 		case "!!null":
-			return &node{kind: kindNull, pos: pos}, nil
+			return node{kind: kindNull, pos: p32}, true, nil
 		case "!!bool":
-			b, _ := strconv.ParseBool(strings.ToLower(y.Value))
-			return &node{kind: kindBool, pos: pos, boolean: b}, nil
+			n := node{kind: kindBool, pos: p32}
+			if v, _ := strconv.ParseBool(strings.ToLower(y.Value)); v {
+				n.flags = flagTrue
+			}
+			return n, true, nil
 		case "!!int", "!!float":
-			return &node{kind: kindNumber, pos: pos, text: y.Value}, nil
+			return node{kind: kindNumber, pos: p32, text: b.span(y.Value), flags: flagTextDecoded}, true, nil
 		default:
-			return &node{kind: kindString, pos: pos, text: y.Value}, nil
+			return node{kind: kindString, pos: p32, text: b.span(y.Value), flags: flagTextDecoded}, true, nil
 		}
 	}
-	return nil, &syntaxError{pos: pos, msg: "invalid YAML: unexpected node"}
+	return node{}, false, &syntaxError{pos: pos, msg: "invalid YAML: unexpected node"}
 }
