@@ -117,7 +117,6 @@ func (d *decoder) fields(n *node, path string, known []string, fn func(key strin
 	return true
 }
 
-
 func (d *decoder) shown(path string) string {
 	if d.prefix == "" {
 		return path
