@@ -4,15 +4,75 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/seccompctl/seccompctl/internal/outfile"
 )
 
+// MaxInputSize is how much Load and LoadAll read from one file, and the CLI's default
+// (--max-input-mib). The largest real profiles are tens of kilobytes; without a bound
+// a path such as /dev/zero is read until memory runs out. To load a larger file, read
+// it with ReadFile and a larger limit, then call Parse or ParseAll.
+const MaxInputSize = 16 << 20
+
+// SizeError is returned when an input holds more than the limit it was read with.
+type SizeError struct {
+	// Name is the file, or "<stdin>".
+	Name string
+	// Limit is the bound in bytes.
+	Limit int64
+}
+
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("%s: larger than the input limit of %s", e.Name, sizeText(e.Limit))
+}
+
+// sizeText spells a limit in MiB when it is a whole number of them.
+func sizeText(n int64) string {
+	if n > 0 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// ReadInput reads r up to limit bytes (MaxInputSize when limit <= 0); name is used
+// in errors. More than limit bytes is a *SizeError, found after reading limit+1
+// bytes, never more.
+func ReadInput(name string, r io.Reader, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		limit = MaxInputSize
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, &SizeError{Name: name, Limit: limit}
+	}
+	return data, nil
+}
+
+// ReadFile reads the file at path up to limit bytes (MaxInputSize when limit <= 0).
+// A directory is refused; a larger file is a *SizeError.
+func ReadFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		// os errors already name the file.
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory, not a profile", path)
+	}
+	return ReadInput(path, f, limit)
+}
+
 // Load reads and validates the single profile at path (JSON, YAML or one SPO
 // SeccompProfile). Problems come back as an ErrorList of *Error with file:line:col.
+// It reads at most MaxInputSize bytes.
 func Load(path string) (*Profile, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path, MaxInputSize)
 	if err != nil {
 		return nil, err
 	}
@@ -20,9 +80,10 @@ func Load(path string) (*Profile, error) {
 }
 
 // LoadAll reads every profile in path: one for a JSON or YAML profile, one per
-// SeccompProfile in a multi-document YAML stream or a List.
+// SeccompProfile in a multi-document YAML stream or a List. It reads at most
+// MaxInputSize bytes.
 func LoadAll(path string) ([]*Profile, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path, MaxInputSize)
 	if err != nil {
 		return nil, err
 	}

@@ -4,50 +4,35 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/seccompctl/seccompctl/profile"
 )
 
-// defaultMaxInputMiB bounds what one input file may hold. The largest real profiles
-// are tens of kilobytes; without a bound `lint /dev/zero` reads until memory runs out.
-const defaultMaxInputMiB = 16
-
-// maxInput is the input limit in bytes (--max-input-mib).
+// maxInput is the input limit in bytes (--max-input-mib): the library's own bound
+// unless raised or lowered.
 func (a *App) maxInput() int64 {
 	if a.MaxInputMiB <= 0 {
-		return defaultMaxInputMiB << 20
+		return profile.MaxInputSize
 	}
 	return int64(a.MaxInputMiB) << 20
 }
 
 // readProfileInput reads a file, or stdin for "-", up to the input limit.
 func readProfileInput(app *App, file string) ([]byte, error) {
+	var (
+		data []byte
+		err  error
+	)
 	if file == "-" {
-		return readLimited(app, "<stdin>", app.In)
+		data, err = profile.ReadInput("<stdin>", app.In, app.maxInput())
+	} else {
+		data, err = profile.ReadFile(file, app.maxInput())
 	}
-	f, err := os.Open(file)
-	if err != nil {
-		// os errors already name the file.
-		return nil, err
+	var big *profile.SizeError
+	if errors.As(err, &big) {
+		return nil, fmt.Errorf("%w (raise it with --max-input-mib)", err)
 	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory, not a profile", file)
-	}
-	return readLimited(app, file, f)
-}
-
-func readLimited(app *App, name string, r io.Reader) ([]byte, error) {
-	limit := app.maxInput()
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than the input limit of %d MiB (raise it with --max-input-mib)", name, limit>>20)
-	}
-	return data, nil
+	return data, err
 }
 
 // loadProfiles reads and parses every profile in file ("-" is stdin).

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/seccompctl/seccompctl/profile"
 )
 
 // App carries what every verb shares: the IO streams and the program name.
@@ -63,7 +65,7 @@ Exit codes: 0 success; 1 findings, a failed check or a mismatch; 2 usage error o
 		// As a kubectl plugin the name has two words; help and errors must show both.
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: app.Name},
 	}
-	root.PersistentFlags().IntVar(&app.MaxInputMiB, "max-input-mib", defaultMaxInputMiB, "the largest input file to read, in MiB")
+	root.PersistentFlags().IntVar(&app.MaxInputMiB, "max-input-mib", profile.MaxInputSize>>20, "the largest input file to read, in MiB")
 	root.SetIn(app.In)
 	root.SetOut(app.Out)
 	root.SetErr(app.ErrOut)
