@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,6 +22,11 @@ type ProfileFile struct {
 type ConfigMapOptions struct {
 	Name      string // required
 	Namespace string // default DefaultNamespace
+	// Complain, when not nil, marks the ConfigMap as complain mode (LabelComplain) and
+	// records each profile's enforced default (AnnotationEnforced), keyed by profile key.
+	Complain map[string]Enforced
+	// ComplainSince is written as AnnotationComplainSince in complain mode; zero omits it.
+	ComplainSince time.Time
 }
 
 // SizeError reports a ConfigMap over the API server's 1 MiB limit.
@@ -71,7 +77,7 @@ func ConfigMap(opts ConfigMapOptions, files []ProfileFile) (*corev1.ConfigMap, e
 		sort.SliceStable(sorted, func(i, j int) bool { return len(sorted[i].Data) > len(sorted[j].Data) })
 		return nil, &SizeError{Name: opts.Name, Size: size, Largest: sorted[:min(3, len(sorted))]}
 	}
-	return &corev1.ConfigMap{
+	cm := &corev1.ConfigMap{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      opts.Name,
@@ -79,5 +85,16 @@ func ConfigMap(opts ConfigMapOptions, files []ProfileFile) (*corev1.ConfigMap, e
 			Labels:    map[string]string{LabelProfiles: "true", "app.kubernetes.io/managed-by": "seccompctl"},
 		},
 		Data: data,
-	}, nil
+	}
+	if opts.Complain != nil {
+		for _, f := range files {
+			if _, ok := opts.Complain[f.Key]; !ok {
+				return nil, fmt.Errorf("complain mode: no enforced default action for %s", f.Key)
+			}
+		}
+		if err := complainMeta(cm, opts.Complain, opts.ComplainSince); err != nil {
+			return nil, err
+		}
+	}
+	return cm, nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,7 @@ type k8sConfigMapOptions struct {
 	namespace string
 	outDir    string
 	dir       string
+	complain  bool
 }
 
 func newCmdK8sConfigMap(app *App) *cobra.Command {
@@ -35,9 +37,18 @@ checked here, with the largest profiles named, so split big sets across several 
 Profiles that lint finds errors in are included with a warning: the agent will refuse them
 until they are fixed.
 
-Exit codes: 0 written; 2 a profile does not load, an unsafe or duplicate key, over 1 MiB.`,
+With --complain every profile is installed in complain mode: defaultAction becomes
+SCMP_ACT_LOG, so what the profile would deny is allowed and written to the audit log, and
+every rule is kept. The ConfigMap is labelled ` + kube.LabelComplain + `=true and its
+` + kube.AnnotationEnforced + ` annotation keeps each profile's own default action, which
+'k8s promote' restores. runc 1.1 refuses SECCOMP_FILTER_FLAG_LOG, so complain mode uses an
+SCMP_ACT_LOG default, not SCMP_ACT_ERRNO with FLAG_LOG. Run 'seccompctl monitor' (or the
+agent's monitor) to collect what is logged.
+
+Exit codes: 0 written; 2 --complain on a profile whose default already allows; a profile does not load, an unsafe or duplicate key, over 1 MiB.`,
 		Example: `  ` + app.Name + ` k8s configmap --name web-profiles web.json api.json | kubectl apply -f -
-  ` + app.Name + ` k8s configmap --namespace seccompctl-system -o manifests/ profiles/*.json`,
+  ` + app.Name + ` k8s configmap --namespace seccompctl-system -o manifests/ profiles/*.json
+  ` + app.Name + ` k8s configmap --complain --name web web.json -o manifests/`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.files = args
@@ -49,6 +60,7 @@ Exit codes: 0 written; 2 a profile does not load, an unsafe or duplicate key, ov
 	f.StringVarP(&opts.namespace, "namespace", "n", kube.DefaultNamespace, "namespace of the ConfigMap (the agent's, unless it watches others)")
 	f.StringVarP(&opts.outDir, "output-dir", "o", "", "write DIR/<name>.yaml instead of stdout")
 	f.StringVar(&opts.dir, "dir", kube.DefaultDir, "the agent's directory under <kubelet root>/seccomp (only for the hint on stderr)")
+	f.BoolVar(&opts.complain, "complain", false, "install in complain mode: defaultAction SCMP_ACT_LOG, the enforced default kept in an annotation for 'k8s promote'")
 	return cmd
 }
 
@@ -61,10 +73,18 @@ func runK8sConfigMap(opts *k8sConfigMapOptions) error {
 		}
 		files = append(files, pf...)
 	}
+	cmOpts := kube.ConfigMapOptions{Name: opts.name, Namespace: opts.namespace}
+	if opts.complain {
+		var err error
+		if files, cmOpts.Complain, err = complainFiles(files); err != nil {
+			return UsageError(err)
+		}
+		cmOpts.ComplainSince = time.Now()
+	}
 	for _, f := range files {
 		warnLint(opts.app.ErrOut, f)
 	}
-	cm, err := kube.ConfigMap(kube.ConfigMapOptions{Name: opts.name, Namespace: opts.namespace}, files)
+	cm, err := kube.ConfigMap(cmOpts, files)
 	if err != nil {
 		return UsageError(err)
 	}
@@ -73,6 +93,30 @@ func runK8sConfigMap(opts *k8sConfigMapOptions) error {
 		return err
 	}
 	return writeManifests(opts.app, opts.outDir, opts.name+".yaml", data)
+}
+
+// complainFiles turns every profile into its complain-mode form and returns the
+// default action each one enforces, by key.
+func complainFiles(files []kube.ProfileFile) ([]kube.ProfileFile, map[string]kube.Enforced, error) {
+	enforced := map[string]kube.Enforced{}
+	out := make([]kube.ProfileFile, 0, len(files))
+	for _, f := range files {
+		p, err := profile.Parse(f.Key, f.Data)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, e, err := kube.Complain(p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", f.Key, err)
+		}
+		data, err := c.Marshal()
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", f.Key, err)
+		}
+		enforced[f.Key] = e
+		out = append(out, kube.ProfileFile{Key: f.Key, Data: data})
+	}
+	return out, enforced, nil
 }
 
 // profileFiles loads the profiles in path and returns them as the JSON the kubelet

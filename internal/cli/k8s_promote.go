@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seccompctl/seccompctl/kube"
+	"github.com/seccompctl/seccompctl/monitor"
+	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/promotion"
+)
+
+type k8sPromoteOptions struct {
+	app                 *App
+	file                string
+	logs                []string
+	cleanFor            time.Duration
+	allowDangerous      bool
+	includeUnattributed bool
+	out                 string
+	key                 string
+	name                string
+	namespace           string
+	now                 func() time.Time
+}
+
+func newCmdK8sPromote(app *App) *cobra.Command {
+	opts := &k8sPromoteOptions{app: app, now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "promote PROFILE --from MONITOR_LOG... [--clean-for 24h] [--allow-dangerous] [-o FILE]",
+		Short: "Turn a complain-mode profile into the enforcing one, adding what was logged",
+		Long: `Promote a complain-mode profile (from 'k8s configmap --complain') to enforcement. PROFILE
+is the complain-mode ConfigMap manifest (one profile in it) or the profile file itself;
+--from names the JSON lines 'seccompctl monitor --format json' wrote while it ran.
+
+Every syscall logged under the profile is added as its own SCMP_ACT_ALLOW rule, commented
+with the nodes, pods and containers it was seen in, how often, and when first and last.
+The enforced default action comes back: the one recorded in the ConfigMap's
+` + kube.AnnotationEnforced + ` annotation, or SCMP_ACT_ERRNO for a profile file. The
+result is written as the ConfigMap the agent installs from (same name and namespace,
+the complain label removed).
+
+Promotion is refused while the profile has been clean (nothing logged) for less than
+--clean-for, counted from the last logged record, or from the ConfigMap's
+` + kube.AnnotationComplainSince + ` when nothing was logged; when a logged syscall is
+dangerous, unless --allow-dangerous; and when lint finds errors in the result (the agent
+would refuse it). Records attributed to another Localhost profile, or not logged by
+SCMP_ACT_LOG, are left out; records without a known profile (a process outside a pod)
+count only with --include-unattributed.
+
+runc 1.1 refuses SECCOMP_FILTER_FLAG_LOG, so complain mode is an SCMP_ACT_LOG default,
+not SCMP_ACT_ERRNO with FLAG_LOG.
+
+Exit codes: 0 promoted; 1 refused (the reasons on stderr, nothing written); 2 bad input.`,
+		Example: `  ` + app.Name + ` k8s promote manifests/web.yaml --from violations.jsonl --clean-for 24h -o web-enforced.yaml
+  kubectl apply -f web-enforced.yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.file = args[0]
+			return runK8sPromote(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&opts.logs, "from", nil, "monitor JSON-lines log (repeat or comma-separate; - for stdin)")
+	f.DurationVar(&opts.cleanFor, "clean-for", 24*time.Hour, "refuse unless nothing was logged for this long (0 skips the check)")
+	f.BoolVar(&opts.allowDangerous, "allow-dangerous", false, "add logged syscalls that are on the dangerous list")
+	f.BoolVar(&opts.includeUnattributed, "include-unattributed", false, "count records with no known profile (processes outside pods) as this profile's")
+	f.StringVarP(&opts.out, "output", "o", "", "write the enforced ConfigMap manifest to FILE instead of stdout")
+	f.StringVar(&opts.key, "key", "", "the profile's key (default: the ConfigMap's only key, or the file name)")
+	f.StringVar(&opts.name, "name", "seccomp-profiles", "name of the ConfigMap, for a profile file")
+	f.StringVarP(&opts.namespace, "namespace", "n", kube.DefaultNamespace, "namespace of the ConfigMap, for a profile file")
+	_ = cmd.MarkFlagRequired("from")
+	return cmd
+}
+
+func runK8sPromote(opts *k8sPromoteOptions) error {
+	if err := checkOutputPath("-o", opts.out); err != nil {
+		return err
+	}
+	p, popts, cmOpts, err := loadComplain(opts)
+	if err != nil {
+		return UsageError(err)
+	}
+	var vs []monitor.Violation
+	for _, name := range opts.logs {
+		raw, err := readProfileInput(opts.app, name)
+		if err != nil {
+			return UsageError(err)
+		}
+		got, err := promotion.ReadLog(inputName(name), bytes.NewReader(raw))
+		if err != nil {
+			return UsageError(err)
+		}
+		vs = append(vs, got...)
+	}
+	popts.CleanFor, popts.Now = opts.cleanFor, opts.now()
+	popts.AllowDangerous, popts.IncludeUnattributed = opts.allowDangerous, opts.includeUnattributed
+	res, err := promotion.Promote(p, vs, popts)
+	if err != nil {
+		return UsageError(fmt.Errorf("%s: %w", opts.file, err))
+	}
+	w := opts.app.ErrOut
+	for why, n := range res.Skipped {
+		fmt.Fprintf(w, "left out %d record(s): %s\n", n, why)
+	}
+	for _, s := range res.Added {
+		fmt.Fprintf(w, "adds %s: logged %d time(s) by %v\n", s.Syscall, s.Count, s.Where)
+	}
+	if len(res.Refused) > 0 {
+		for _, why := range res.Refused {
+			fmt.Fprintf(w, "refused: %s\n", why)
+		}
+		return FailError(errors.New("not promoted: " + popts.Key))
+	}
+	data, err := res.Profile.Marshal()
+	if err != nil {
+		return err
+	}
+	cm, err := kube.ConfigMap(cmOpts, []kube.ProfileFile{{Key: popts.Key, Data: data}})
+	if err != nil {
+		return UsageError(err)
+	}
+	manifest, err := kube.Marshal(cm)
+	if err != nil {
+		return err
+	}
+	if err := writeOutput(opts.app, opts.out, manifest); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "promoted %s: %d syscall(s) added, defaultAction %s\n", popts.Key, len(res.Added), popts.Enforced)
+	return nil
+}
+
+// loadComplain reads PROFILE: a complain-mode ConfigMap manifest, or a profile file.
+func loadComplain(opts *k8sPromoteOptions) (*profile.Profile, promotion.Options, kube.ConfigMapOptions, error) {
+	var popts promotion.Options
+	cmOpts := kube.ConfigMapOptions{Name: opts.name, Namespace: opts.namespace}
+	raw, err := readProfileInput(opts.app, opts.file)
+	if err != nil {
+		return nil, popts, cmOpts, err
+	}
+	name := inputName(opts.file)
+	cm, cmErr := kube.ParseConfigMap(name, raw)
+	if cmErr != nil {
+		p, err := profile.Parse(name, raw)
+		if err != nil {
+			return nil, popts, cmOpts, err
+		}
+		popts.Key = opts.key
+		if popts.Key == "" {
+			popts.Key = kube.ProfileKey(opts.file)
+		}
+		if err := kube.ValidProfileName(popts.Key); err != nil {
+			return nil, popts, cmOpts, fmt.Errorf("%s: %w (name it with --key)", name, err)
+		}
+		popts.Enforced = kube.Enforced{DefaultAction: profile.ActErrno}
+		return p, popts, cmOpts, nil
+	}
+	keys := kube.Keys(cm)
+	switch {
+	case opts.key != "":
+		popts.Key = opts.key
+		if _, ok := cm.Data[opts.key]; !ok {
+			return nil, popts, cmOpts, fmt.Errorf("%s: ConfigMap %s has no key %q (it has: %v)", name, cm.Name, opts.key, keys)
+		}
+		if len(keys) > 1 {
+			return nil, popts, cmOpts, fmt.Errorf("%s: ConfigMap %s holds %d profiles; promote writes one ConfigMap per profile, so put each complain-mode profile in its own ConfigMap", name, cm.Name, len(keys))
+		}
+	case len(keys) != 1:
+		return nil, popts, cmOpts, fmt.Errorf("%s: ConfigMap %s holds %d profiles (%v); promote takes a ConfigMap with one profile", name, cm.Name, len(keys), keys)
+	default:
+		popts.Key = keys[0]
+	}
+	p, err := profile.Parse(name+":"+popts.Key, []byte(cm.Data[popts.Key]))
+	if err != nil {
+		return nil, popts, cmOpts, err
+	}
+	st, err := kube.ComplainStateOf(cm, popts.Key)
+	if err != nil {
+		return nil, popts, cmOpts, fmt.Errorf("%s: %w", name, err)
+	}
+	popts.Enforced = kube.Enforced{DefaultAction: profile.ActErrno}
+	if st.Recorded {
+		popts.Enforced = st.Enforced
+	}
+	popts.ComplainSince = st.Since
+	cmOpts.Name, cmOpts.Namespace = cm.Name, cm.Namespace
+	return p, popts, cmOpts, nil
+}
