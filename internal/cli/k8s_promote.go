@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -105,8 +106,9 @@ func runK8sPromote(opts *k8sPromoteOptions) error {
 		return UsageError(fmt.Errorf("%s: %w", opts.file, err))
 	}
 	w := opts.app.ErrOut
-	for why, n := range res.Skipped {
-		fmt.Fprintf(w, "left out %d record(s): %s\n", n, why)
+	// Sorted, so the same logs always give the same stderr.
+	for _, why := range slices.Sorted(maps.Keys(res.Skipped)) {
+		fmt.Fprintf(w, "left out %d record(s): %s\n", res.Skipped[why], why)
 	}
 	for _, s := range res.Added {
 		fmt.Fprintf(w, "adds %s: logged %d time(s) by %v\n", s.Syscall, s.Count, s.Where)
