@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -40,6 +41,7 @@ type Agent struct {
 	metrics  *metrics
 	validate *cachedValidator
 	status   *statusReporter
+	logged   *LoggedStore
 
 	recorder    record.EventRecorder
 	broadcaster record.EventBroadcaster
@@ -106,6 +108,15 @@ func New(cfg Config, opts ...Option) (*Agent, error) {
 		return nil, err
 	}
 	a.store = st
+	if err := os.MkdirAll(cfg.StateDir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", cfg.StateDir, err)
+	}
+	lg, err := OpenLogged(filepath.Join(cfg.StateDir, LoggedFile), cfg.MaxLogged)
+	if err != nil {
+		return nil, err
+	}
+	a.logged = lg
+	a.observeLogged()
 	a.status = &statusReporter{client: a.client, namespace: cfg.Namespace, node: cfg.NodeName,
 		dir: st.Path(), duration: 3 * cfg.ResyncPeriod}
 	return a, nil
@@ -194,6 +205,10 @@ func (a *Agent) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	// The last save runs when ctx ends; Run returns only after it, so a restart reads it.
+	saved := make(chan struct{})
+	go func() { a.saveLogged(ctx); close(saved) }()
+	defer func() { <-saved }()
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	a.log.Info("agent started", "node", a.cfg.NodeName, "dir", a.store.Path(), "namespace", ns, "selector", a.cfg.LabelSelector)
@@ -285,7 +300,7 @@ func (a *Agent) SyncOnce(ctx context.Context) error {
 		a.log.Info("synced", "created", res.Created, "updated", res.Updated, "removed", res.Removed,
 			"unchanged", res.Unchanged, "rejected", len(res.Rejected), "took", took.Round(time.Millisecond).String())
 	}
-	if err := a.status.update(ctx, res, time.Now()); err != nil {
+	if err := a.status.update(ctx, res, a.logged.State(), time.Now()); err != nil {
 		a.metrics.statusFailures.Inc()
 		a.log.Warn("status Lease not updated", "err", err)
 	}

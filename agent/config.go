@@ -53,6 +53,12 @@ type Config struct {
 	// CRISocket is the container runtime's CRI socket, used to attribute violations to
 	// pods. Default "/run/containerd/containerd.sock".
 	CRISocket string
+	// StateDir holds the agent's state file of syscalls logged under each profile
+	// (LoggedFile), kept across restarts. Default: <KubeletRoot>/seccomp, the host
+	// directory the agent already mounts.
+	StateDir string
+	// MaxLogged caps the entries of that file. Default DefaultMaxLogged.
+	MaxLogged int
 }
 
 // SetDefaults fills in unset fields and checks the result.
@@ -72,6 +78,12 @@ func (c *Config) SetDefaults() error {
 	}
 	if !filepath.IsAbs(c.KubeletRoot) {
 		return fmt.Errorf("kubelet root %q must be an absolute path", c.KubeletRoot)
+	}
+	if c.StateDir == "" {
+		c.StateDir = c.SeccompDir()
+	}
+	if c.MaxLogged <= 0 {
+		c.MaxLogged = DefaultMaxLogged
 	}
 	if c.Dir == "" {
 		c.Dir = kube.DefaultDir

@@ -17,6 +17,8 @@ type metrics struct {
 	lastSync       prometheus.Gauge
 	configMaps     prometheus.Gauge
 	statusFailures prometheus.Counter
+	logged         *prometheus.GaugeVec
+	loggedDropped  prometheus.Gauge
 }
 
 func newMetrics() *metrics {
@@ -59,8 +61,16 @@ func newMetrics() *metrics {
 			Name: "seccompctl_agent_status_update_failures_total",
 			Help: "Failed writes of the node's status Lease (the API server was unreachable or refused).",
 		}),
+		logged: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "seccompctl_agent_logged_syscalls",
+			Help: "Audit records kept per Localhost profile and syscall on this node since the state file began (series bounded by the state file's entry cap).",
+		}, []string{"profile", "syscall"}),
+		loggedDropped: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "seccompctl_agent_logged_dropped",
+			Help: "Logged records not kept because the state file's entry cap was reached.",
+		}),
 	}
-	m.reg.MustRegister(m.installed, m.rejected, m.installErrors, m.fileOps, m.syncs, m.syncDuration,
+	m.reg.MustRegister(m.logged, m.loggedDropped, m.installed, m.rejected, m.installErrors, m.fileOps, m.syncs, m.syncDuration,
 		m.lastSync, m.configMaps, m.statusFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{ReasonUnsafeName, ReasonInvalid, ReasonConflict, ReasonNotOwned, ReasonWrite} {

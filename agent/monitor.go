@@ -33,6 +33,7 @@ func (a *Agent) startMonitor(ctx context.Context) error {
 		var window time.Time
 		logged, suppressed := 0, 0
 		m.Run(ctx, records, func(v monitor.Violation) {
+			a.ObserveViolation(v)
 			now := time.Now()
 			if now.Sub(window) >= time.Second {
 				if suppressed > 0 {
@@ -52,4 +53,62 @@ func (a *Agent) startMonitor(ctx context.Context) error {
 	}()
 	a.log.Info("monitoring seccomp violations", "cri", a.cfg.CRISocket)
 	return nil
+}
+
+// ObserveViolation keeps v under its profile (a violation with no Localhost profile is
+// only counted by the monitor's own metrics). The state file and the status Lease
+// follow within loggedSaveInterval.
+func (a *Agent) ObserveViolation(v monitor.Violation) {
+	if v.Node == "" {
+		v.Node = a.cfg.NodeName
+	}
+	a.logged.Add(v)
+}
+
+// Logged is what the agent keeps of the syscalls logged under each profile.
+func (a *Agent) Logged() LoggedState { return a.logged.State() }
+
+// loggedSaveInterval is how often new logged syscalls are written to the state file and
+// the status Lease: a burst of records costs one write, not one per record.
+const loggedSaveInterval = 2 * time.Second
+
+// saveLogged writes the state file when something new was logged and then asks for a
+// sync, which renews the status Lease with it; it saves a last time when ctx ends.
+func (a *Agent) saveLogged(ctx context.Context) {
+	tick := time.NewTicker(loggedSaveInterval)
+	defer tick.Stop()
+	save := func() {
+		wrote, err := a.logged.Save()
+		if err != nil {
+			a.log.Warn("logged syscalls not saved", "err", err)
+			return
+		}
+		if wrote {
+			a.observeLogged()
+			a.kick()
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			save()
+			return
+		case <-tick.C:
+			save()
+		}
+	}
+}
+
+// observeLogged sets the logged-syscall metrics from the store.
+func (a *Agent) observeLogged() {
+	st := a.logged.State()
+	sums := map[[2]string]int{}
+	for _, l := range st.Entries {
+		sums[[2]string{l.Profile, l.Syscall}] += l.Count
+	}
+	a.metrics.logged.Reset()
+	for k, n := range sums {
+		a.metrics.logged.WithLabelValues(k[0], k[1]).Set(float64(n))
+	}
+	a.metrics.loggedDropped.Set(float64(st.Dropped))
 }

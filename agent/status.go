@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -21,6 +23,9 @@ const (
 	AnnotationSummary   = "seccompctl.io/summary"
 	AnnotationInstalled = "seccompctl.io/installed"
 	AnnotationRejected  = "seccompctl.io/rejected"
+	// AnnotationLogged is the node's LoggedState: the syscalls logged under each
+	// profile, cut to fit maxAnnotation (the cut entries are added to Dropped).
+	AnnotationLogged = "seccompctl.io/logged"
 	// maxAnnotation keeps the Lease well under the API server's 256 KiB limit on all
 	// annotations together.
 	maxAnnotation = 96 << 10
@@ -67,7 +72,7 @@ type statusReporter struct {
 	last      map[string]string
 }
 
-func (r *statusReporter) annotations(res SyncResult, now time.Time) map[string]string {
+func (r *statusReporter) annotations(res SyncResult, logged LoggedState, now time.Time) map[string]string {
 	var files []InstalledFile
 	for name, o := range res.Installed {
 		if o.SHA256 != "" {
@@ -98,6 +103,7 @@ func (r *statusReporter) annotations(res SyncResult, now time.Time) map[string]s
 		AnnotationSummary:   mustJSON(sum),
 		AnnotationInstalled: installed,
 		AnnotationRejected:  rej,
+		AnnotationLogged:    loggedAnnotation(logged),
 	}
 }
 
@@ -114,8 +120,8 @@ func mustJSON(v any) string {
 
 // update writes the Lease. It returns an error when the API server could not be
 // reached; the next sync tries again.
-func (r *statusReporter) update(ctx context.Context, res SyncResult, now time.Time) error {
-	ann := r.annotations(res, now)
+func (r *statusReporter) update(ctx context.Context, res SyncResult, logged LoggedState, now time.Time) error {
+	ann := r.annotations(res, logged, now)
 	leases := r.client.CoordinationV1().Leases(r.namespace)
 	name := LeaseName(r.node)
 	secs := int32(r.duration / time.Second)
@@ -150,4 +156,61 @@ func (r *statusReporter) update(ctx context.Context, res SyncResult, now time.Ti
 	cur.Spec.RenewTime = &renew
 	_, err = leases.Update(ctx, cur, metav1.UpdateOptions{})
 	return err
+}
+
+// loggedAnnotation is st as JSON within maxAnnotation: the most recently seen entries
+// are kept, and the ones cut are counted in Dropped.
+func loggedAnnotation(st LoggedState) string {
+	entries := slices.Clone(st.Entries)
+	if entries == nil {
+		entries = []Logged{}
+	}
+	out := mustJSON(LoggedState{Entries: entries, Dropped: st.Dropped})
+	if len(out) <= maxAnnotation {
+		return out
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Last.After(entries[j].Last) })
+	for len(out) > maxAnnotation {
+		keep := len(entries) * 3 / 4
+		cut := len(entries) - keep
+		entries = entries[:keep]
+		st.Dropped += cut
+		out = mustJSON(LoggedState{Entries: entries, Dropped: st.Dropped})
+	}
+	return out
+}
+
+// NodeLogged is one node's seccompctl.io/logged annotation.
+type NodeLogged struct {
+	Node  string
+	State LoggedState
+	// Renewed is the Lease's renew time: when the agent last wrote it.
+	Renewed time.Time
+}
+
+// ReadLogged lists the status Leases in namespace and reads each node's logged
+// syscalls. A Lease whose annotation does not parse is an error naming it.
+func ReadLogged(ctx context.Context, client kubernetes.Interface, namespace string) ([]NodeLogged, error) {
+	leases, err := client.CoordinationV1().Leases(namespace).List(ctx, metav1.ListOptions{LabelSelector: kube.LabelStatus + "=node"})
+	if err != nil {
+		return nil, fmt.Errorf("listing status Leases in %s: %w", namespace, err)
+	}
+	var out []NodeLogged
+	for _, l := range leases.Items {
+		n := NodeLogged{Node: l.Name}
+		if l.Spec.HolderIdentity != nil {
+			n.Node = *l.Spec.HolderIdentity
+		}
+		if l.Spec.RenewTime != nil {
+			n.Renewed = l.Spec.RenewTime.Time
+		}
+		if raw, ok := l.Annotations[AnnotationLogged]; ok {
+			if err := json.Unmarshal([]byte(raw), &n.State); err != nil {
+				return nil, fmt.Errorf("Lease %s/%s: annotation %s: %w", namespace, l.Name, AnnotationLogged, err)
+			}
+		}
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Node < out[j].Node })
+	return out, nil
 }

@@ -31,6 +31,11 @@ type Violation struct {
 	// Error says why the record could not be attributed (the process exited before its
 	// cgroup was read, it runs outside a container, the runtime did not answer).
 	Error string `json:"error,omitempty"`
+	// Count and First are set when the line stands for several records of the same
+	// syscall and container (the agent's per-node totals, as `k8s status` prints them):
+	// Count of them, the first at First and the last at Time. Zero means one record.
+	Count int       `json:"count,omitempty"`
+	First time.Time `json:"first,omitzero"`
 	// unattributed is the metric's reason: host, exited or runtime.
 	unattributed string
 }

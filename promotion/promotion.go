@@ -125,14 +125,19 @@ func Promote(p *profile.Profile, vs []monitor.Violation, opts Options) (*Result,
 		if v.Time.After(res.CleanSince) {
 			res.CleanSince = v.Time
 		}
+		// A line of `k8s status --format json` stands for Count records, the first at First.
+		first := v.Time
+		if !v.First.IsZero() && v.First.Before(first) {
+			first = v.First
+		}
 		s := seen[v.Syscall]
 		if s == nil {
-			s = &Seen{Syscall: v.Syscall, First: v.Time, Last: v.Time}
+			s = &Seen{Syscall: v.Syscall, First: first, Last: v.Time}
 			seen[v.Syscall] = s
 		}
-		s.Count++
-		if v.Time.Before(s.First) {
-			s.First = v.Time
+		s.Count += max(v.Count, 1)
+		if first.Before(s.First) {
+			s.First = first
 		}
 		if v.Time.After(s.Last) {
 			s.Last = v.Time

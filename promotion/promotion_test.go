@@ -168,3 +168,27 @@ func FuzzReadLog(f *testing.F) {
 		}
 	})
 }
+
+// TestPromoteAggregatedLines reads the lines `k8s status --format json` prints: each
+// stands for count records, from first to time.
+func TestPromoteAggregatedLines(t *testing.T) {
+	first := time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)
+	log := `{"time":"2025-06-01T10:00:00Z","node":"n1","pid":0,"arch":"x86_64","syscallNr":0,"syscall":"sysinfo","action":"SCMP_ACT_LOG","namespace":"shop","pod":"web-1","container":"app","profile":"web.json","count":7,"first":"2025-06-01T08:00:00Z"}
+{"time":"2025-06-01T11:00:00Z","node":"n2","pid":0,"arch":"x86_64","syscallNr":0,"syscall":"sysinfo","action":"SCMP_ACT_LOG","namespace":"shop","pod":"web-2","container":"app","profile":"web.json","count":2,"first":"2025-06-01T09:00:00Z"}
+`
+	vs, err := ReadLog("status.jsonl", strings.NewReader(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Promote(complainProfile(t), vs, Options{Key: "web.json", Enforced: kube.Enforced{DefaultAction: profile.ActErrno}, Now: now})
+	if err != nil || len(res.Refused) > 0 {
+		t.Fatal(err, res.Refused)
+	}
+	if len(res.Added) != 1 || res.Added[0].Count != 9 || !res.Added[0].First.Equal(first) || !res.Added[0].Last.Equal(first.Add(3*time.Hour)) {
+		t.Fatalf("added %+v; want sysinfo 9 times from 08:00 to 11:00", res.Added)
+	}
+	rule := res.Profile.Syscalls[len(res.Profile.Syscalls)-1]
+	if !strings.Contains(rule.Comment, "9 time(s) on n1, n2") {
+		t.Errorf("comment %q does not give the aggregated count", rule.Comment)
+	}
+}

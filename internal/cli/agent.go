@@ -69,6 +69,8 @@ failure.`,
 	f.StringSliceVar(&c.Runtimes, "runtime", nil, "runtimes lint checks profiles for: runc, crun, containerd, cri-o (default all)")
 	f.BoolVar(&c.Monitor, "monitor", false, "also count seccomp violations from the audit log (needs CAP_AUDIT_READ, host PID and network)")
 	f.StringVar(&c.CRISocket, "cri-socket", kube.DefaultCRISocket, "CRI socket for attributing violations to pods")
+	f.StringVar(&c.StateDir, "state-dir", "", "directory of the state file of syscalls logged under each profile (default <kubelet root>/seccomp)")
+	f.IntVar(&c.MaxLogged, "max-logged", agent.DefaultMaxLogged, "most entries (profile, syscall, container) the state file keeps; more are counted as dropped")
 	f.StringVar(&opts.logFormat, "log-format", "text", "log format on stderr: text or json")
 	cmd.RegisterFlagCompletionFunc("runtime", cobra.FixedCompletions(lint.Runtimes(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
