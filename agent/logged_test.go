@@ -150,8 +150,11 @@ func TestLoggedAnnotationBounded(t *testing.T) {
 		st.Entries = append(st.Entries, Logged{Profile: "web.json", Syscall: v.Syscall, Node: "n", Pod: v.Pod, Count: 1, First: v.Time, Last: v.Time})
 	}
 	out := loggedAnnotation(st)
-	if len(out) > maxAnnotation {
-		t.Fatalf("annotation is %d bytes, over %d", len(out), maxAnnotation)
+	if len(out) > maxLoggedAnnotation {
+		t.Fatalf("annotation is %d bytes, over %d", len(out), maxLoggedAnnotation)
+	}
+	if 2*maxAnnotation+maxLoggedAnnotation+4096 > 256<<10 {
+		t.Fatal("the annotations' bounds add up to more than the API server's 256 KiB")
 	}
 	var got LoggedState
 	if err := json.Unmarshal([]byte(out), &got); err != nil {

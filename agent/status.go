@@ -29,6 +29,9 @@ const (
 	// maxAnnotation keeps the Lease well under the API server's 256 KiB limit on all
 	// annotations together.
 	maxAnnotation = 96 << 10
+	// maxLoggedAnnotation bounds seccompctl.io/logged: with the two lists at
+	// maxAnnotation each, all annotations together stay under the 256 KiB limit.
+	maxLoggedAnnotation = 48 << 10
 )
 
 // Summary is the status Lease's seccompctl.io/summary annotation.
@@ -158,7 +161,7 @@ func (r *statusReporter) update(ctx context.Context, res SyncResult, logged Logg
 	return err
 }
 
-// loggedAnnotation is st as JSON within maxAnnotation: the most recently seen entries
+// loggedAnnotation is st as JSON within maxLoggedAnnotation: the most recently seen entries
 // are kept, and the ones cut are counted in Dropped.
 func loggedAnnotation(st LoggedState) string {
 	entries := slices.Clone(st.Entries)
@@ -166,11 +169,11 @@ func loggedAnnotation(st LoggedState) string {
 		entries = []Logged{}
 	}
 	out := mustJSON(LoggedState{Entries: entries, Dropped: st.Dropped})
-	if len(out) <= maxAnnotation {
+	if len(out) <= maxLoggedAnnotation {
 		return out
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Last.After(entries[j].Last) })
-	for len(out) > maxAnnotation {
+	for len(out) > maxLoggedAnnotation {
 		keep := len(entries) * 3 / 4
 		cut := len(entries) - keep
 		entries = entries[:keep]
