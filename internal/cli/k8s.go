@@ -27,7 +27,7 @@ names it with seccompProfile {type: Localhost, localhostProfile: profiles/<key>}
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newCmdK8sConfigMap(app), newCmdK8sProfileCR(app), newCmdK8sPatch(app), newCmdK8sInstall(app), newCmdK8sPromote(app), newCmdK8sStatus(app))
+	cmd.AddCommand(newCmdK8sConfigMap(app), newCmdK8sProfileCR(app), newCmdK8sPatch(app), newCmdK8sInstall(app), newCmdK8sPromote(app), newCmdK8sStatus(app), newCmdK8sRecord(app))
 	return cmd
 }
 

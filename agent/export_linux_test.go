@@ -1,0 +1,18 @@
+package agent
+
+import (
+	"testing"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/seccompctl/seccompctl/agent/internal/controlplane"
+)
+
+// APIServerEnv gives the external tests of this directory (which may import the CLI,
+// which imports this package) the shared control plane, an admin client, a fresh
+// namespace holding the agent's install objects, and a kubeconfig of the agent's
+// ServiceAccount.
+func APIServerEnv(t *testing.T) (cp *controlplane.ControlPlane, admin kubernetes.Interface, agentNS, agentKubeconfig string) {
+	e := newEnv(t, controlPlane(t))
+	return e.cp, e.admin, e.ns, e.kubeconfig
+}

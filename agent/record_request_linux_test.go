@@ -1,0 +1,140 @@
+package agent_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/seccompctl/seccompctl/agent"
+	"github.com/seccompctl/seccompctl/internal/cli"
+	"github.com/seccompctl/seccompctl/kube"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = cli.Main(append([]string{"seccompctl"}, args...), strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestAPIServerRecordRequest creates, reads and stops a recording request with the CLI
+// against a real API server, and checks the agent's own ServiceAccount can read it.
+func TestAPIServerRecordRequest(t *testing.T) {
+	cp, admin, agentNS, agentKubeconfig := agent.APIServerEnv(t)
+	ctx := context.Background()
+	appNS := agentNS + "-app"
+	if _, err := admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: appNS}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]string{"app": "web", "tier": "front"}
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: appNS},
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "nginx", Image: "nginx"}}},
+			},
+		},
+	}
+	if _, err := admin.AppsV1().Deployments(appNS).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	adminKubeconfig := filepath.Join(t.TempDir(), "admin.kubeconfig")
+	if err := cp.Kubeconfig(adminKubeconfig, cp.Token); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"--kubeconfig", adminKubeconfig, "--agent-namespace", agentNS}
+
+	before := time.Now()
+	code, out, errOut := runCLI(t, append([]string{"k8s", "record", "deploy/web", "-n", appNS, "--container", "nginx", "--duration", "1h"}, common...)...)
+	if code != 0 {
+		t.Fatalf("k8s record: exit %d, stderr %s", code, errOut)
+	}
+	name := strings.TrimSpace(out)
+	if !strings.HasPrefix(name, kube.RecordingNamePrefix) {
+		t.Fatalf("printed name %q lacks the %q prefix", name, kube.RecordingNamePrefix)
+	}
+
+	// The agent reads requests with its own ServiceAccount's permissions.
+	agentClient := clientFor(t, agentKubeconfig)
+	cm, err := agentClient.CoreV1().ConfigMaps(agentNS).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the agent's ServiceAccount cannot read the request: %v", err)
+	}
+	r, err := kube.RecordingFromConfigMap(cm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Namespace != appNS || r.Selector != "app=web,tier=front" || fmt.Sprint(r.Containers) != "[nginx]" || r.Target != "deploy/web" {
+		t.Errorf("request %+v: want namespace %s, the deployment's selector, container nginx, target deploy/web", r, appNS)
+	}
+	if d := r.Deadline.Sub(before); d < 59*time.Minute || d > 61*time.Minute || !r.Active(time.Now()) {
+		t.Errorf("deadline %s is not about an hour after the request, or the request is inactive", r.Deadline)
+	}
+
+	// A missing workload and a selector of everything are refused, and nothing is created.
+	code, _, errOut = runCLI(t, append([]string{"k8s", "record", "sts/missing", "-n", appNS}, common...)...)
+	if code != 2 || !strings.Contains(errOut, "sts/missing: not found in namespace "+appNS) {
+		t.Errorf("missing workload: exit %d, stderr %q; want 2 and a not-found message", code, errOut)
+	}
+	code, _, errOut = runCLI(t, append([]string{"k8s", "record", "-l", "", "-n", appNS}, common...)...)
+	if code != 2 {
+		t.Errorf("no workload nor selector: exit %d, stderr %q; want 2", code, errOut)
+	}
+	list, err := admin.CoreV1().ConfigMaps(agentNS).List(ctx, metav1.ListOptions{LabelSelector: kube.LabelRecording + "=true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 1 {
+		t.Errorf("%d recording requests after the refused ones; want 1", len(list.Items))
+	}
+
+	code, out, errOut = runCLI(t, append([]string{"k8s", "record", "stop", name}, common...)...)
+	if code != 0 {
+		t.Fatalf("k8s record stop: exit %d, stderr %s", code, errOut)
+	}
+	cm, err = admin.CoreV1().ConfigMaps(agentNS).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = kube.RecordingFromConfigMap(cm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Stopped.IsZero() || r.Active(time.Now()) {
+		t.Fatalf("after stop the request is still active: %+v", r)
+	}
+	// Stopping again keeps the first stop time.
+	code, out2, _ := runCLI(t, append([]string{"k8s", "record", "stop", name}, common...)...)
+	if code != 0 || out2 != out {
+		t.Errorf("second stop: exit %d, output %q; want 0 and the first stop's %q", code, out2, out)
+	}
+	code, _, errOut = runCLI(t, append([]string{"k8s", "record", "stop", "recording-none"}, common...)...)
+	if code != 2 || !strings.Contains(errOut, "not found in namespace "+agentNS) {
+		t.Errorf("stop of a missing request: exit %d, stderr %q; want 2 and not found", code, errOut)
+	}
+}
+
+func clientFor(t *testing.T, kubeconfig string) kubernetes.Interface {
+	t.Helper()
+	rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
