@@ -10,6 +10,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -18,6 +19,9 @@ import (
 	"github.com/seccompctl/seccompctl/agent"
 	"github.com/seccompctl/seccompctl/internal/cli"
 	"github.com/seccompctl/seccompctl/kube"
+	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/snapshot"
+	"github.com/seccompctl/seccompctl/syscalls"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -98,6 +102,75 @@ func TestAPIServerRecordRequest(t *testing.T) {
 	}
 	if len(list.Items) != 1 {
 		t.Errorf("%d recording requests after the refused ones; want 1", len(list.Items))
+	}
+
+	// Before any snapshot, status says so.
+	code, out, errOut = runCLI(t, append([]string{"k8s", "record", "status", name}, common...)...)
+	if code != 0 || !strings.Contains(out, "no node has written a snapshot yet") {
+		t.Errorf("status without snapshots: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+
+	// Snapshots as the agents write them, with the agent's own ServiceAccount: two nodes
+	// record, a third cannot.
+	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	seen := func(n string, c uint64) snapshot.Seen {
+		return snapshot.Seen{Name: n, Count: c, First: t0, Last: t0.Add(time.Minute)}
+	}
+	app := func(pod string, ss ...snapshot.Seen) snapshot.Container {
+		return snapshot.Container{Namespace: appNS, Pod: pod, Container: "nginx", Arch: syscalls.X86_64, Syscalls: ss}
+	}
+	for _, s := range []snapshot.Snapshot{
+		{Request: name, Node: "node-a", Written: t0, Containers: []snapshot.Container{app("web-1", seen("accept4", 5), seen("epoll_wait", 9)), app("web-2", seen("epoll_wait", 2))}},
+		{Request: name, Node: "node-b", Written: t0, Containers: []snapshot.Container{app("web-3", seen("epoll_wait", 1), seen("sendfile", 1))}},
+		{Request: name, Node: "node-c", Written: t0, Error: "eBPF recorder did not load: operation not permitted"},
+	} {
+		data, err := snapshot.Encode(s, kube.MaxSnapshotBytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{
+			Name: kube.SnapshotLeaseName(name, s.Node), Namespace: agentNS,
+			Labels:      map[string]string{kube.LabelSnapshotOf: name},
+			Annotations: map[string]string{kube.AnnotationSnapshot: string(data)},
+		}}
+		if _, err := agentClient.CoordinationV1().Leases(agentNS).Create(ctx, lease, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("the agent's ServiceAccount cannot write its snapshot: %v", err)
+		}
+	}
+	code, out, errOut = runCLI(t, append([]string{"k8s", "record", "status", name}, common...)...)
+	if code != 0 {
+		t.Fatalf("status: exit %d, stderr %s", code, errOut)
+	}
+	for _, want := range []string{"deploy/web in namespace " + appNS, "recording until", appNS + "/web-1", "not recording: eBPF recorder did not load"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	dir := t.TempDir()
+	code, _, errOut = runCLI(t, append([]string{"k8s", "record", "collect", name, "-o", dir}, common...)...)
+	if code != 0 {
+		t.Fatalf("collect: exit %d, stderr %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "node node-c records nothing") {
+		t.Errorf("collect does not warn about the node that records nothing: %s", errOut)
+	}
+	p, err := profile.Load(filepath.Join(dir, "nginx.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	comments := map[string]string{}
+	for _, r := range p.Syscalls {
+		for _, n := range r.Names {
+			comments[n] = r.Comment
+		}
+	}
+	for n, want := range map[string]string{"accept4": "seen in 1 of 3 replicas", "epoll_wait": "seen in 3 of 3 replicas", "sendfile": "seen in 1 of 3 replicas"} {
+		if !strings.HasPrefix(comments[n], want) {
+			t.Errorf("%s: comment %q, want %q", n, comments[n], want)
+		}
+	}
+	if _, ok := comments["execve"]; !ok {
+		t.Errorf("the collected profile lacks runc's execve")
 	}
 
 	code, out, errOut = runCLI(t, append([]string{"k8s", "record", "stop", name}, common...)...)

@@ -1,6 +1,8 @@
 package kube
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -183,4 +185,28 @@ func ParseWorkload(ref string) (kind, name string, err error) {
 		return "", "", fmt.Errorf("workload %q: name: %s", ref, strings.Join(errs, "; "))
 	}
 	return kind, n, nil
+}
+
+// Snapshots are Leases in the agent's namespace (the agent already writes its status
+// Lease there, so no write access to ConfigMaps, where the profiles are, is needed),
+// one per node per request, the snapshot's JSON in AnnotationSnapshot.
+const (
+	// LabelSnapshotOf names the request a snapshot Lease belongs to.
+	LabelSnapshotOf = "seccompctl.io/recording-of"
+	// AnnotationSnapshot holds the snapshot JSON (package snapshot).
+	AnnotationSnapshot = "seccompctl.io/snapshot"
+	// MaxSnapshotBytes bounds a snapshot, under the API server's 256 KiB for all of an
+	// object's annotations together.
+	MaxSnapshotBytes = 200 << 10
+)
+
+// SnapshotLeaseName is the Lease holding node's snapshot for request: "<request>.<node>",
+// or, when that is longer than an object name may be, the node replaced by a digest.
+func SnapshotLeaseName(request, node string) string {
+	name := request + "." + node
+	if len(name) <= maxNameLen {
+		return name
+	}
+	sum := sha256.Sum256([]byte(node))
+	return request + "." + hex.EncodeToString(sum[:8])
 }

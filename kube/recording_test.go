@@ -130,3 +130,14 @@ func TestSelectorString(t *testing.T) {
 		}
 	}
 }
+
+func TestSnapshotLeaseName(t *testing.T) {
+	if got := SnapshotLeaseName("recording-ab", "node-1"); got != "recording-ab.node-1" {
+		t.Errorf("got %q", got)
+	}
+	long := strings.Repeat("n", 250)
+	a, b := SnapshotLeaseName("recording-ab", long), SnapshotLeaseName("recording-ab", long+"x")
+	if len(a) > 253 || a == b || !strings.HasPrefix(a, "recording-ab.") {
+		t.Errorf("long node names: %q and %q; want distinct names within 253 bytes", a, b)
+	}
+}

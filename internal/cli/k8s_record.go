@@ -56,7 +56,7 @@ agent's namespace.`,
 	f.StringVarP(&opts.selector, "selector", "l", "", "label selector of the pods to record, instead of a workload")
 	f.StringArrayVarP(&opts.containers, "container", "c", nil, "record only this container (repeatable; default: every container)")
 	f.DurationVar(&opts.duration, "duration", 0, "stop recording after this long (default: until 'k8s record stop')")
-	cmd.AddCommand(newCmdK8sRecordStop(app))
+	cmd.AddCommand(newCmdK8sRecordStop(app), newCmdK8sRecordStatus(app), newCmdK8sRecordCollect(app))
 	return cmd
 }
 
