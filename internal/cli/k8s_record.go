@@ -36,7 +36,11 @@ deadline (--duration; default: until 'k8s record stop'). The request's generated
 printed on stdout.
 
 No pod is deleted or restarted. Needs get on the workload and create on ConfigMaps in the
-agent's namespace.`,
+agent's namespace.
+
+Not built yet: this version's agent does not act on requests, so no node records and
+'k8s record status' shows no snapshot (docs/kubernetes.md). The request, status and
+collect are in place for the agent side to come.`,
 		Example: `  ` + app.Name + ` k8s record deploy/web -n shop --duration 1h
   ` + app.Name + ` k8s record -l app=web,tier=front -n shop --container nginx
   ` + app.Name + ` k8s record stop recording-x7k2p`,
@@ -108,6 +112,9 @@ func (o *k8sRecordOptions) run(ctx context.Context, target string) error {
 		return err
 	}
 	fmt.Fprintln(o.app.Out, name)
+	// Said on every request, not only in the help: a user must not wait for snapshots
+	// that this version's agents will never write.
+	fmt.Fprintf(o.app.ErrOut, "note: this version's agent does not record yet: the request %s is in place, but no node will write a snapshot (docs/kubernetes.md)\n", name)
 	return nil
 }
 
