@@ -42,13 +42,9 @@ func (b *builder) addComplete(reach []Reachable, withhold func(name string) (str
 			if !sameABIFamily(r.Arch, target) {
 				continue
 			}
-			name := r.Name
-			if !syscalls.Exists(target, name) {
-				repl, ok := syscalls.Replacement(name)
-				if !ok || !syscalls.Exists(target, repl) {
-					continue
-				}
-				name = repl
+			name, ok := nameOn(target, r.Name)
+			if !ok {
+				continue
 			}
 			if b.allowed(name) {
 				continue

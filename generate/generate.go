@@ -192,14 +192,12 @@ func (b *builder) add(s record.Syscall) {
 		if !sameABIFamily(s.Arch, target) {
 			continue
 		}
-		name := s.Name
-		if !syscalls.Exists(target, name) {
-			r, ok := syscalls.Replacement(name)
-			if !ok || !syscalls.Exists(target, r) {
-				continue
-			}
-			name = r
-			b.report.Translated = appendUnique(b.report.Translated, fmt.Sprintf("%s → %s (%s)", s.Name, r, target.Name()))
+		name, ok := nameOn(target, s.Name)
+		if !ok {
+			continue
+		}
+		if name != s.Name {
+			b.report.Translated = appendUnique(b.report.Translated, fmt.Sprintf("%s → %s (%s)", s.Name, name, target.Name()))
 		}
 		placed = true
 		u := b.use(name)
@@ -215,6 +213,19 @@ func (b *builder) add(s record.Syscall) {
 		}
 		b.report.Dropped = appendUnique(b.report.Dropped, fmt.Sprintf("%s (%s): not on %s", s.Name, s.Arch.Name(), strings.Join(names, ", ")))
 	}
+}
+
+// nameOn is the name a call recorded as name has on target: the same name, or its
+// replacement where target lacks it (open → openat on aarch64); false when neither exists.
+func nameOn(target syscalls.Arch, name string) (string, bool) {
+	if syscalls.Exists(target, name) {
+		return name, true
+	}
+	r, ok := syscalls.Replacement(name)
+	if !ok || !syscalls.Exists(target, r) {
+		return "", false
+	}
+	return r, true
 }
 
 // sameABIFamily reports whether a call recorded on arch a belongs on target t: the same
