@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -16,13 +15,7 @@ func TestAnalyzeVerb(t *testing.T) {
 	notELF := filepath.Join(dir, "script.sh")
 	os.WriteFile(notELF, []byte("#!/bin/sh\n"), 0o755)
 	cache := filepath.Join(dir, "cache")
-	tests := []struct {
-		name     string
-		args     []string
-		wantCode int
-		wantOut  []string
-		wantErr  string
-	}{
+	tests := []cliCase{
 		{"text", []string{"analyze", "--cache-dir", cache, "/bin/ls"}, 0, []string{"SCMP_ARCH_X86_64:", "getdents64", "unresolved syscall sites:"}, ""},
 		{"verbose chains", []string{"analyze", "--no-cache", "-v", "/bin/ls"}, 0, []string{"reachable from", "in libc.so.6"}, ""},
 		{"strict", []string{"analyze", "--cache-dir", cache, "--strict", "/bin/ls"}, 1, nil, ""},
@@ -31,22 +24,7 @@ func TestAnalyzeVerb(t *testing.T) {
 		{"nothing", []string{"analyze"}, 2, nil, "needs a BINARY"},
 		{"bad format", []string{"analyze", "--format", "xml", "/bin/ls"}, 2, nil, `unknown --format "xml"`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out, errOut, code := execCLI(t, "", tt.args...)
-			if code != tt.wantCode {
-				t.Fatalf("exit %d, want %d; stderr: %s", code, tt.wantCode, errOut)
-			}
-			for _, w := range tt.wantOut {
-				if !strings.Contains(out, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, out)
-				}
-			}
-			if tt.wantErr != "" && !strings.Contains(errOut, tt.wantErr) {
-				t.Errorf("stderr %q lacks %q", errOut, tt.wantErr)
-			}
-		})
-	}
+	runCLICases(t, tests)
 	out, _, code := execCLI(t, "", "analyze", "--format", "json", "--cache-dir", cache, "/bin/ls")
 	if code != 0 {
 		t.Fatalf("json: exit %d", code)

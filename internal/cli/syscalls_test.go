@@ -2,18 +2,11 @@ package cli
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 )
 
 func TestSyscallsVerb(t *testing.T) {
-	tests := []struct {
-		name     string
-		args     []string
-		wantCode int
-		wantOut  []string
-		wantErr  string
-	}{
+	tests := []cliCase{
 		{"open missing on aarch64", []string{"syscalls", "--arch", "aarch64", "open"}, 1,
 			[]string{"open\tnot a syscall on aarch64 (did you mean openat"}, ""},
 		{"name and number", []string{"syscalls", "--arch", "x86_64", "execve", "0"}, 0,
@@ -27,22 +20,7 @@ func TestSyscallsVerb(t *testing.T) {
 		{"nothing asked", []string{"syscalls"}, 2, nil, "name a syscall"},
 		{"bad format", []string{"syscalls", "--format", "xml", "read"}, 2, nil, `unknown --format "xml"`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out, errOut, code := execCLI(t, "", tt.args...)
-			if code != tt.wantCode {
-				t.Fatalf("exit %d, want %d; stderr: %s", code, tt.wantCode, errOut)
-			}
-			for _, w := range tt.wantOut {
-				if !strings.Contains(out, w) {
-					t.Errorf("stdout %q lacks %q", out, w)
-				}
-			}
-			if tt.wantErr != "" && !strings.Contains(errOut, tt.wantErr) {
-				t.Errorf("stderr %q lacks %q", errOut, tt.wantErr)
-			}
-		})
-	}
+	runCLICases(t, tests)
 }
 
 func TestSyscallsListJSON(t *testing.T) {
