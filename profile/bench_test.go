@@ -49,7 +49,7 @@ func BenchmarkMarshal(b *testing.B) {
 	}
 }
 
-// largeProfile is a 7 MB profile: 12000 rules of 20 names with a condition each, the
+// largeProfile is a 4.4 MB profile: 12000 rules of 20 names with a condition each, the
 // size of the largest input the issue tracker saw.
 func largeProfile() []byte {
 	names := `"read", "write", "openat", "close", "fstat", "mmap", "mprotect", "munmap", "brk",
