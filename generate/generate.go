@@ -31,6 +31,10 @@ type Options struct {
 	// Runtime is "runc" or "crun" to also allow what that OCI runtime calls after it
 	// installs the filter, so the container starts; "" or "none" adds nothing.
 	Runtime string
+	// Runtimes are more OCI runtimes whose needs are added as Runtime's are: for a
+	// profile that runs on nodes with different runtimes, or when which one a node
+	// uses cannot be told.
+	Runtimes []string
 	// NoNewPrivs says the container runs with no_new_privs (Kubernetes
 	// allowPrivilegeEscalation: false): runc then installs the filter later and needs
 	// fewer calls.
@@ -117,8 +121,8 @@ func Profile(rec *record.Recording, opts Options) (*profile.Profile, *Report, er
 	for _, s := range rec.Syscalls() {
 		b.add(s)
 	}
-	if opts.Runtime != "" && opts.Runtime != "none" {
-		if err := b.addRuntime(opts.Runtime, opts.NoNewPrivs); err != nil {
+	for _, rt := range runtimesOf(opts) {
+		if err := b.addRuntime(rt, opts.NoNewPrivs); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -133,6 +137,18 @@ func Profile(rec *record.Recording, opts Options) (*profile.Profile, *Report, er
 	p.Syscalls = b.rules()
 	b.report.Allowed = len(b.allowedNames())
 	return p, &b.report, nil
+}
+
+// runtimesOf lists the OCI runtimes of opts, sorted, without "none" and duplicates.
+func runtimesOf(opts Options) []string {
+	var out []string
+	for _, rt := range append([]string{opts.Runtime}, opts.Runtimes...) {
+		if rt != "" && rt != "none" {
+			out = append(out, rt)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // normalizeArches sorts and dedups.
@@ -398,7 +414,7 @@ func (b *builder) rules() []profile.Rule {
 	}
 	out = append(out, conditional...)
 	if len(b.runtime) > 0 {
-		out = append(out, namedRule(b.runtime, fmt.Sprintf("needed by %s between installing the filter and starting the workload", b.opts.Runtime)))
+		out = append(out, namedRule(b.runtime, fmt.Sprintf("needed by %s between installing the filter and starting the workload", strings.Join(runtimesOf(b.opts), " or "))))
 	}
 	if len(b.essence) > 0 {
 		out = append(out, namedRule(b.essence, "never denied: a denied exit makes the thread retry forever instead of ending"))

@@ -195,6 +195,44 @@ func TestProfileRuntime(t *testing.T) {
 	}
 }
 
+// TestProfileRuntimes: with two runtimes the profile holds what either needs, and the
+// rule says both, so a node running either one starts the container.
+func TestProfileRuntimes(t *testing.T) {
+	r := record.New("ebpf")
+	r.Add(record.Call{Arch: syscalls.X86_64, Name: "write"}, 1)
+	union := map[string]bool{}
+	for _, rt := range []string{"runc", "crun"} {
+		_, rep, err := Profile(r, Options{Runtime: rt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range rep.RuntimeAdded {
+			union[n] = true
+		}
+	}
+	p, rep, err := Profile(r, Options{Runtime: "runc", Runtimes: []string{"crun", "none", "runc"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.RuntimeAdded) != len(union) {
+		t.Errorf("runc and crun together add %d names, want the %d of their union: %v", len(rep.RuntimeAdded), len(union), rep.RuntimeAdded)
+	}
+	for n := range union {
+		if !slices.Contains(rep.RuntimeAdded, n) {
+			t.Errorf("%s (needed by one of runc, crun) missing", n)
+		}
+	}
+	found := false
+	for _, rule := range p.Syscalls {
+		if strings.HasPrefix(rule.Comment, "needed by crun or runc ") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no rule says it is needed by crun or runc: %+v", p.Syscalls)
+	}
+}
+
 func TestProfileEmpty(t *testing.T) {
 	if _, _, err := Profile(record.New("x"), Options{}); !errors.Is(err, ErrEmpty) {
 		t.Errorf("err = %v, want ErrEmpty", err)

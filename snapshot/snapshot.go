@@ -7,13 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
-	"strings"
 	"time"
 
-	"github.com/seccompctl/seccompctl/generate"
-	"github.com/seccompctl/seccompctl/profile"
-	"github.com/seccompctl/seccompctl/record"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
@@ -81,98 +76,4 @@ func Decode(what string, data []byte) (Snapshot, error) {
 		return Snapshot{}, fmt.Errorf("snapshot %s: %w", what, err)
 	}
 	return s, nil
-}
-
-// Coverage says which replicas made one syscall in one container name.
-type Coverage struct {
-	Replicas    []string // "node/namespace/pod", sorted
-	Of          int      // replicas of this container name across all snapshots
-	First, Last time.Time
-}
-
-func (c Coverage) String() string {
-	return fmt.Sprintf("seen in %d of %d replicas, first %s, last %s", len(c.Replicas), c.Of,
-		c.First.UTC().Format(time.RFC3339), c.Last.UTC().Format(time.RFC3339))
-}
-
-// Collected is the profile of one container name.
-type Collected struct {
-	Container string
-	Profile   *profile.Profile
-	Report    *generate.Report
-	Coverage  map[string]Coverage // by syscall name
-}
-
-// Collect unions, per container name, what every replica on every node made, and
-// generates one profile each with opts (opts.Runtime adds what the OCI runtime needs).
-// Each recorded syscall's rule is commented with its replica coverage and first and
-// last seen. Nodes that record nothing are ignored here: their Error is for status.
-func Collect(snaps []Snapshot, opts generate.Options) ([]Collected, error) {
-	type acc struct {
-		rec      *record.Recording
-		replicas map[string]bool
-		cov      map[string]*Coverage
-	}
-	by := map[string]*acc{}
-	for _, s := range snaps {
-		for _, c := range s.Containers {
-			a := by[c.Container]
-			if a == nil {
-				a = &acc{rec: record.New("ebpf"), replicas: map[string]bool{}, cov: map[string]*Coverage{}}
-				by[c.Container] = a
-			}
-			replica := s.Node + "/" + c.Namespace + "/" + c.Pod
-			a.replicas[replica] = true
-			for _, sc := range c.Syscalls {
-				if sc.Count == 0 {
-					continue
-				}
-				a.rec.Add(record.Call{Arch: c.Arch, Name: sc.Name}, sc.Count)
-				cv := a.cov[sc.Name]
-				if cv == nil {
-					cv = &Coverage{First: sc.First, Last: sc.Last}
-					a.cov[sc.Name] = cv
-				}
-				if !slices.Contains(cv.Replicas, replica) {
-					cv.Replicas = append(cv.Replicas, replica)
-				}
-				if sc.First.Before(cv.First) {
-					cv.First = sc.First
-				}
-				if sc.Last.After(cv.Last) {
-					cv.Last = sc.Last
-				}
-			}
-		}
-	}
-	names := make([]string, 0, len(by))
-	for n := range by {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	var out []Collected
-	for _, n := range names {
-		a := by[n]
-		opts.Comments = true
-		p, rep, err := generate.Profile(a.rec, opts)
-		if err != nil {
-			return nil, fmt.Errorf("container %s: %w", n, err)
-		}
-		cov := map[string]Coverage{}
-		for name, c := range a.cov {
-			sort.Strings(c.Replicas)
-			c.Of = len(a.replicas)
-			cov[name] = *c
-		}
-		for i, r := range p.Syscalls {
-			if len(r.Names) != 1 {
-				continue
-			}
-			if c, ok := cov[r.Names[0]]; ok {
-				p.Syscalls[i].Comment = c.String() + " (" + strings.Join(c.Replicas, ", ") + ")"
-			}
-		}
-		out = append(out, Collected{Container: n, Profile: p, Report: rep, Coverage: cov})
-	}
-	return out, nil
 }

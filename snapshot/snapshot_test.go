@@ -1,12 +1,11 @@
 package snapshot
 
 import (
-	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/seccompctl/seccompctl/generate"
 	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
@@ -44,7 +43,10 @@ func rule(p *profile.Profile, name string) (profile.Rule, bool) {
 }
 
 func TestCollect(t *testing.T) {
-	cs, err := Collect(testSnaps(), generate.Options{Runtime: "runc"})
+	cs, err := Collect(testSnaps(), Options{Nodes: map[string]Node{
+		"n1": {Name: "n1", Arch: syscalls.X86_64, RuntimeVersion: "containerd://1.7.24"},
+		"n2": {Name: "n2", Arch: syscalls.X86_64, RuntimeVersion: "containerd://1.7.24"},
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,12 +80,123 @@ func TestCollect(t *testing.T) {
 	if app.Profile.DefaultAction != profile.ActErrno {
 		t.Errorf("default action %s; want SCMP_ACT_ERRNO", app.Profile.DefaultAction)
 	}
+	if fmt.Sprint(app.Runtimes) != "[runc]" || len(app.Notes) != 0 || fmt.Sprint(app.Arches) != "[SCMP_ARCH_X86_64]" {
+		t.Errorf("containerd nodes: runtimes %v, arches %v, notes %q; want runc, x86_64 and no note", app.Runtimes, app.Arches, app.Notes)
+	}
 }
 
+// TestCollectEmptyContainer: a container that made no syscall gets no profile, and
+// says so, while the others still get theirs.
 func TestCollectEmptyContainer(t *testing.T) {
-	snaps := []Snapshot{{Node: "n1", Containers: []Container{{Namespace: "a", Pod: "p", Container: "idle", Arch: syscalls.X86_64}}}}
-	if _, err := Collect(snaps, generate.Options{}); !errors.Is(err, generate.ErrEmpty) || !strings.Contains(err.Error(), "idle") {
-		t.Errorf("error %v: want ErrEmpty naming the container", err)
+	snaps := []Snapshot{{Node: "n1", Containers: []Container{
+		{Namespace: "a", Pod: "p", Container: "idle", Arch: syscalls.X86_64, Syscalls: []Seen{{Name: "read"}}},
+		{Namespace: "a", Pod: "p", Container: "busy", Arch: syscalls.X86_64, Syscalls: []Seen{seen("read", 1, 0, 0)}},
+	}}}
+	cs, err := Collect(snaps, Options{Runtime: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 2 || cs[0].Container != "busy" || cs[0].Empty || cs[0].Profile == nil || cs[1].Container != "idle" || !cs[1].Empty || cs[1].Profile != nil {
+		t.Fatalf("collected %+v; want busy with a profile, idle empty without one", cs)
+	}
+}
+
+func TestOCIRuntimes(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		want    string
+		unsure  bool
+	}{
+		{"containerd://1.7.24", "[runc]", false},
+		{"containerd://2.0.0", "[runc]", false},
+		{"docker://24.0.7", "[runc]", false},
+		{"cri-o://1.27.4", "[runc]", false},
+		{"cri-o://1.28.0", "[crun runc]", true},
+		{"cri-o://1.30.6", "[crun runc]", true},
+		{"cri-o://1.31.0", "[crun]", false},
+		{"cri-o://1.33.2", "[crun]", false},
+		{"cri-o://dev", "[crun runc]", true},
+		{"", "[crun runc]", true},
+		{"frakti://1.0", "[crun runc]", true},
+	} {
+		got, unsure := OCIRuntimes(tc.version)
+		if fmt.Sprint(got) != tc.want || (unsure != "") != tc.unsure {
+			t.Errorf("%q: %v, unsure %q; want %s, unsure %v", tc.version, got, unsure, tc.want, tc.unsure)
+		}
+	}
+}
+
+// TestCollectMultiArch: replicas of one container on an amd64 and an arm64 node give
+// one profile for both arches; a call one arch lacks is allowed under its replacement
+// there, and every rule says which replicas of which arch made it.
+func TestCollectMultiArch(t *testing.T) {
+	web := func(pod string, arch syscalls.Arch, ss ...Seen) Container {
+		return Container{Namespace: "shop", Pod: pod, Container: "web", Arch: arch, Syscalls: ss}
+	}
+	snaps := []Snapshot{
+		{Node: "amd", Containers: []Container{web("web-1", syscalls.X86_64, seen("open", 2, 0, 1), seen("read", 5, 0, 3))}},
+		{Node: "arm", Containers: []Container{web("web-2", syscalls.AArch64, seen("openat", 1, 2, 2), seen("read", 1, 1, 1))}},
+	}
+	nodes := map[string]Node{
+		"amd": {Name: "amd", Arch: syscalls.X86_64, RuntimeVersion: "containerd://1.7.24"},
+		"arm": {Name: "arm", Arch: syscalls.AArch64, RuntimeVersion: "cri-o://1.29.1"},
+	}
+	cs, err := Collect(snaps, Options{Nodes: nodes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 1 {
+		t.Fatalf("%d profiles; want 1", len(cs))
+	}
+	c := cs[0]
+	if fmt.Sprint(c.Profile.Architectures) != "[SCMP_ARCH_X86_64 SCMP_ARCH_AARCH64]" {
+		t.Errorf("architectures %v; want x86_64 and aarch64", c.Profile.Architectures)
+	}
+	for _, tc := range []struct{ name, comment string }{
+		{"read", "seen in 2 of 2 replicas (x86_64 1 of 1, aarch64 1 of 1), first 2026-05-01T10:00:00Z, last 2026-05-01T10:03:00Z (amd/shop/web-1, arm/shop/web-2)"},
+		{"open", "seen in 1 of 2 replicas (x86_64 1 of 1, aarch64 0 of 1), first 2026-05-01T10:00:00Z, last 2026-05-01T10:01:00Z (amd/shop/web-1)"},
+		{"openat", "seen in 2 of 2 replicas (x86_64 1 of 1, aarch64 1 of 1), first 2026-05-01T10:00:00Z, last 2026-05-01T10:02:00Z (amd/shop/web-1, arm/shop/web-2); in place of open where the architecture lacks it"},
+	} {
+		r, ok := rule(c.Profile, tc.name)
+		if !ok || r.Comment != tc.comment {
+			t.Errorf("%s: rule %+v (found %v)\nwant comment %q", tc.name, r, ok, tc.comment)
+		}
+	}
+	// The CRI-O 1.29 node may run either runtime: both lists, said in the notes and
+	// in the runtime rule's comment.
+	if fmt.Sprint(c.Runtimes) != "[crun runc]" || len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "node arm: CRI-O 1.29.1") {
+		t.Errorf("runtimes %v, notes %q; want crun and runc with a note on node arm", c.Runtimes, c.Notes)
+	}
+	found := false
+	for _, r := range c.Profile.Syscalls {
+		if strings.HasPrefix(r.Comment, "needed by crun or runc ") && strings.Contains(r.Comment, "node arm: CRI-O 1.29.1") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no runtime rule names both runtimes and says why: %+v", c.Profile.Syscalls)
+	}
+}
+
+// TestCollectNodeGone: a node whose Node object is gone gives its replicas the arch
+// recorded in the snapshot and both runtimes, and says so; --runtime overrides.
+func TestCollectNodeGone(t *testing.T) {
+	snaps := []Snapshot{{Node: "old", Containers: []Container{{Namespace: "a", Pod: "p", Container: "app", Arch: syscalls.AArch64, Syscalls: []Seen{seen("read", 1, 0, 0)}}}}}
+	cs, err := Collect(snaps, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cs[0]
+	if fmt.Sprint(c.Arches) != "[SCMP_ARCH_AARCH64]" || fmt.Sprint(c.Runtimes) != "[crun runc]" || len(c.Notes) != 2 ||
+		!strings.Contains(strings.Join(c.Notes, "\n"), "node old has no Node object") {
+		t.Errorf("gone node: arches %v, runtimes %v, notes %q; want the snapshot's aarch64, both runtimes, two notes", c.Arches, c.Runtimes, c.Notes)
+	}
+	cs, err = Collect(snaps, Options{Runtime: "crun"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(cs[0].Runtimes) != "[crun]" || len(cs[0].Notes) != 1 {
+		t.Errorf("--runtime crun: runtimes %v, notes %q; want crun and only the arch note", cs[0].Runtimes, cs[0].Notes)
 	}
 }
 

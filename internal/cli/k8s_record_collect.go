@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -15,9 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/seccompctl/seccompctl/generate"
 	"github.com/seccompctl/seccompctl/kube"
-	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/snapshot"
 )
 
@@ -25,8 +21,6 @@ type k8sRecordReadOptions struct {
 	app            *App
 	kubeconfig     string
 	agentNamespace string
-	dir            string
-	runtime        string
 }
 
 func (o *k8sRecordReadOptions) flags(cmd *cobra.Command) {
@@ -60,45 +54,6 @@ calls were seen.`,
 		},
 	}
 	opts.flags(cmd)
-	return cmd
-}
-
-func newCmdK8sRecordCollect(app *App) *cobra.Command {
-	opts := &k8sRecordReadOptions{app: app}
-	cmd := &cobra.Command{
-		Use:   "collect NAME -o DIR [--runtime runc|crun|none]",
-		Short: "Write one profile per container name from what the agents recorded",
-		Long: `Read the snapshots the agents wrote for the recording request NAME and write, per
-container name, DIR/<container>.json: the union of what every replica on every node made,
-each rule commented with how many replicas made it and when it was first and last seen,
-plus what the OCI runtime (--runtime, default runc) calls after installing the filter.
-Works while the recording goes on: it reads the latest snapshots.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.dir == "" {
-				return UsageError(fmt.Errorf("k8s record collect: -o DIR is required"))
-			}
-			switch opts.runtime {
-			case "runc", "crun", "none":
-			default:
-				return UsageError(fmt.Errorf("k8s record collect: --runtime %q: want runc, crun or none", opts.runtime))
-			}
-			client, _, err := kubeClient(opts.kubeconfig, "seccompctl-record")
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(contextOf(cmd), 30*time.Second)
-			defer cancel()
-			_, snaps, err := readRecording(ctx, client, opts.agentNamespace, args[0])
-			if err != nil {
-				return err
-			}
-			return collectProfiles(app, snaps, opts.dir, opts.runtime)
-		},
-	}
-	opts.flags(cmd)
-	cmd.Flags().StringVarP(&opts.dir, "output", "o", "", "directory to write the profiles into")
-	cmd.Flags().StringVar(&opts.runtime, "runtime", "runc", "also allow what this OCI runtime calls after installing the filter: runc, crun or none")
 	return cmd
 }
 
@@ -176,39 +131,4 @@ func writeRecordStatus(out io.Writer, req kube.RecordingRequest, snaps []snapsho
 		}
 	}
 	return tw.Flush()
-}
-
-// collectProfiles writes DIR/<container>.json for every container name recorded.
-func collectProfiles(app *App, snaps []snapshot.Snapshot, dir, runtime string) error {
-	for _, s := range snaps {
-		if s.Error != "" {
-			fmt.Fprintf(app.ErrOut, "node %s records nothing: %s; its replicas are missing from the profiles\n", s.Node, s.Error)
-		}
-		if s.Dropped > 0 {
-			fmt.Fprintf(app.ErrOut, "node %s: %d container(s) were left out of its snapshot by the size bound; the profiles lack them\n", s.Node, s.Dropped)
-		}
-	}
-	collected, err := snapshot.Collect(snaps, generate.Options{Runtime: runtime})
-	if err != nil {
-		return FailError(fmt.Errorf("k8s record collect: %w", err))
-	}
-	if len(collected) == 0 {
-		return FailError(fmt.Errorf("k8s record collect: no container recorded yet"))
-	}
-	for _, c := range collected {
-		if err := kube.ValidProfileName(c.Container + ".json"); err != nil {
-			return FailError(fmt.Errorf("k8s record collect: container name from a snapshot: %w", err))
-		}
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return UsageError(fmt.Errorf("output directory %s: %w", dir, err))
-	}
-	for _, c := range collected {
-		path := filepath.Join(dir, c.Container+".json")
-		if err := profile.WriteFile(path, c.Profile); err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		fmt.Fprintf(app.ErrOut, "wrote %s: %d syscalls allowed\n", path, c.Report.Allowed)
-	}
-	return nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,8 @@ func TestCollectRefusesUnsafeContainerName(t *testing.T) {
 	snaps := []snapshot.Snapshot{{Node: "n1", Containers: []snapshot.Container{
 		{Namespace: "a", Pod: "p", Container: "../../etc/x", Arch: syscalls.X86_64, Syscalls: []snapshot.Seen{{Name: "read", Count: 1}}},
 	}}}
-	err := collectProfiles(app, snaps, dir, "none")
+	o := &k8sRecordCollectOptions{k8sRecordReadOptions: k8sRecordReadOptions{app: app}, dir: dir, runtime: "none", format: "text"}
+	err := o.collect(context.Background(), nil, snaps, nil)
 	if err == nil || !strings.Contains(err.Error(), "container name") {
 		t.Fatalf("error %v: want a refused container name", err)
 	}

@@ -1,0 +1,212 @@
+package agent_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/seccompctl/seccompctl/agent"
+	"github.com/seccompctl/seccompctl/kube"
+	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/snapshot"
+	"github.com/seccompctl/seccompctl/syscalls"
+)
+
+// createNode makes a Node object with the architecture and container runtime the
+// kubelet would report.
+func createNode(t *testing.T, admin kubernetes.Interface, name, arch, runtime string) {
+	t.Helper()
+	ctx := context.Background()
+	n, err := admin.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.CoreV1().Nodes().Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	// Status is ignored on create; the kubelet writes it through the status subresource.
+	n.Status.NodeInfo = corev1.NodeSystemInfo{Architecture: arch, ContainerRuntimeVersion: runtime, OperatingSystem: "linux"}
+	if _, err := admin.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeSnapshot stores s as the agent of its node does.
+func writeSnapshot(t *testing.T, client kubernetes.Interface, ns string, s snapshot.Snapshot) {
+	t.Helper()
+	data, err := snapshot.Encode(s, kube.MaxSnapshotBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{
+		Name: kube.SnapshotLeaseName(s.Request, s.Node), Namespace: ns,
+		Labels:      map[string]string{kube.LabelSnapshotOf: s.Request},
+		Annotations: map[string]string{kube.AnnotationSnapshot: string(data)},
+	}}
+	if _, err := client.CoordinationV1().Leases(ns).Create(context.Background(), lease, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type collectJSON struct {
+	Files []struct {
+		Container string   `json:"container"`
+		Arches    []string `json:"architectures"`
+		Runtimes  []string `json:"runtimes"`
+	} `json:"files"`
+	Empty   []string `json:"empty"`
+	Objects []struct {
+		Namespace, Name, Key, Action string
+		Complain                     bool
+	} `json:"objects"`
+	Notes []string `json:"notes"`
+}
+
+// TestAPIServerCollectApply runs 'k8s record collect --apply' against a real API
+// server: the Node objects give each node's architecture and runtime (one amd64
+// containerd node, one arm64 CRI-O 1.29 node, one node that is gone), the profile
+// lists both arches and both runtimes' needs, the labelled ConfigMap is created in
+// complain mode, then updated to enforcing, then left unchanged; a container that
+// recorded nothing gets no ConfigMap, a profile with lint errors is applied only with
+// --force, and a ConfigMap that is not the agent's is not overwritten.
+func TestAPIServerCollectApply(t *testing.T) {
+	cp, admin, agentNS, _ := agent.APIServerEnv(t)
+	ctx := context.Background()
+	adminKubeconfig := filepath.Join(t.TempDir(), "admin.kubeconfig")
+	if err := cp.Kubeconfig(adminKubeconfig, cp.Token); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"--kubeconfig", adminKubeconfig, "--agent-namespace", agentNS}
+	amd, arm, gone := agentNS+"-amd", agentNS+"-arm", agentNS+"-gone"
+	createNode(t, admin, amd, "amd64", "containerd://1.7.24")
+	createNode(t, admin, arm, "arm64", "cri-o://1.29.1")
+
+	code, out, errOut := runCLI(t, append([]string{"k8s", "record", "-l", "app=web", "-n", "shop"}, common...)...)
+	if code != 0 {
+		t.Fatalf("k8s record: exit %d, stderr %s", code, errOut)
+	}
+	req := strings.TrimSpace(out)
+	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	seen := func(n string) snapshot.Seen { return snapshot.Seen{Name: n, Count: 3, First: t0, Last: t0.Add(time.Minute)} }
+	c := func(pod, name string, arch syscalls.Arch, ss ...snapshot.Seen) snapshot.Container {
+		return snapshot.Container{Namespace: "shop", Pod: pod, Container: name, Arch: arch, Syscalls: ss}
+	}
+	writeSnapshot(t, admin, agentNS, snapshot.Snapshot{Request: req, Node: amd, Written: t0, Containers: []snapshot.Container{
+		c("web-1", "web", syscalls.X86_64, seen("open"), seen("read"), seen("epoll_wait")),
+		c("web-1", "idle", syscalls.X86_64),
+	}})
+	writeSnapshot(t, admin, agentNS, snapshot.Snapshot{Request: req, Node: arm, Written: t0, Containers: []snapshot.Container{
+		c("web-2", "web", syscalls.AArch64, seen("openat"), seen("read"), seen("epoll_pwait")),
+	}})
+	writeSnapshot(t, admin, agentNS, snapshot.Snapshot{Request: req, Node: gone, Written: t0, Containers: []snapshot.Container{
+		c("web-3", "web", syscalls.X86_64, seen("read")),
+	}})
+
+	collect := func(extra ...string) (int, collectJSON, string) {
+		t.Helper()
+		args := append([]string{"k8s", "record", "collect", req, "-o", t.TempDir(), "--format", "json"}, common...)
+		code, out, errOut := runCLI(t, append(args, extra...)...)
+		var res collectJSON
+		if out != "" {
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatalf("collect %v: stdout is not JSON: %v\n%s", extra, err, out)
+			}
+		}
+		return code, res, errOut
+	}
+	code, res, errOut := collect("--apply", "--complain")
+	if code != 0 {
+		t.Fatalf("collect --apply --complain: exit %d, stderr %s", code, errOut)
+	}
+	if len(res.Files) != 1 || fmt.Sprint(res.Files[0].Arches) != "[x86_64 aarch64]" || fmt.Sprint(res.Files[0].Runtimes) != "[crun runc]" {
+		t.Errorf("files %+v; want web.json for x86_64 and aarch64 with crun's and runc's needs", res.Files)
+	}
+	if fmt.Sprint(res.Empty) != "[idle]" || !strings.Contains(errOut, "container idle recorded nothing") {
+		t.Errorf("empty %v, stderr %s; want idle said to have recorded nothing", res.Empty, errOut)
+	}
+	for _, want := range []string{"node " + arm + ": CRI-O 1.29.1", "node " + gone + " has no Node object"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if len(res.Objects) != 1 || res.Objects[0].Name != "web" || res.Objects[0].Key != "web.json" || res.Objects[0].Action != "created" || !res.Objects[0].Complain {
+		t.Fatalf("objects %+v; want ConfigMap web created in complain mode", res.Objects)
+	}
+	cm, err := admin.CoreV1().ConfigMaps(agentNS).Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cm.Labels[kube.LabelProfiles] != "true" || cm.Labels[kube.LabelComplain] != "true" || cm.Annotations[kube.AnnotationEnforced] == "" {
+		t.Errorf("ConfigMap web: labels %v, annotations %v; want the agent's and the complain label and annotation", cm.Labels, cm.Annotations)
+	}
+	p, err := profile.Parse("web.json", []byte(cm.Data["web.json"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.DefaultAction != profile.ActLog || fmt.Sprint(p.Architectures) != "[SCMP_ARCH_X86_64 SCMP_ARCH_AARCH64]" {
+		t.Errorf("applied profile: default %s, arches %v; want SCMP_ACT_LOG for x86_64 and aarch64", p.DefaultAction, p.Architectures)
+	}
+	if _, err := admin.CoreV1().ConfigMaps(agentNS).Get(ctx, "idle", metav1.GetOptions{}); err == nil {
+		t.Errorf("a ConfigMap was applied for the container that recorded nothing")
+	}
+
+	// Again without --complain: the same ConfigMap becomes enforcing; then nothing changes.
+	code, res, errOut = collect("--apply")
+	if code != 0 || len(res.Objects) != 1 || res.Objects[0].Action != "updated" || res.Objects[0].Complain {
+		t.Fatalf("collect --apply: exit %d, objects %+v, stderr %s; want web updated, enforcing", code, res.Objects, errOut)
+	}
+	cm, err = admin.CoreV1().ConfigMaps(agentNS).Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cm.Labels[kube.LabelComplain]; ok || cm.Annotations[kube.AnnotationEnforced] != "" {
+		t.Errorf("after an enforcing apply: labels %v, annotations %v; want no complain label or annotation", cm.Labels, cm.Annotations)
+	}
+	if code, res, _ = collect("--apply"); code != 0 || len(res.Objects) != 1 || res.Objects[0].Action != "unchanged" {
+		t.Errorf("collect --apply again: exit %d, objects %+v; want web unchanged", code, res.Objects)
+	}
+	// --runtime overrides what the nodes say.
+	if code, res, _ = collect("--runtime", "none"); code != 0 || len(res.Files) != 1 || len(res.Files[0].Runtimes) != 0 {
+		t.Errorf("collect --runtime none: exit %d, files %+v; want no runtime", code, res.Files)
+	}
+
+	// A profile lint finds errors in (bpf allowed without a capability condition) is
+	// not applied, and with it nothing else; --force applies it.
+	writeSnapshot(t, admin, agentNS, snapshot.Snapshot{Request: req, Node: amd + "-2", Written: t0, Containers: []snapshot.Container{
+		c("tool-1", "tool", syscalls.X86_64, seen("bpf"), seen("read")),
+	}})
+	code, _, errOut = collect("--apply")
+	if code != 1 || !strings.Contains(errOut, "refused: tool.json: lint finds") {
+		t.Errorf("collect --apply with a lint error: exit %d, stderr %s; want 1 and the refusal", code, errOut)
+	}
+	if _, err := admin.CoreV1().ConfigMaps(agentNS).Get(ctx, "tool", metav1.GetOptions{}); err == nil {
+		t.Errorf("the profile with lint errors was applied")
+	}
+	code, res, errOut = collect("--apply", "--force")
+	if code != 0 || len(res.Objects) != 2 || !strings.Contains(errOut, "applying anyway (--force)") {
+		t.Errorf("collect --apply --force: exit %d, objects %+v, stderr %s; want tool and web applied with a warning", code, res.Objects, errOut)
+	}
+
+	// A ConfigMap of the same name that is not the agent's is left alone.
+	if err := admin.CoreV1().ConfigMaps(agentNS).Delete(ctx, "tool", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	foreign := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "tool", Namespace: agentNS}, Data: map[string]string{"x": "y"}}
+	if _, err := admin.CoreV1().ConfigMaps(agentNS).Create(ctx, foreign, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = collect("--apply", "--force")
+	if code != 1 || !strings.Contains(errOut, "not overwritten") {
+		t.Errorf("collect over a foreign ConfigMap: exit %d, stderr %s; want 1 and not overwritten", code, errOut)
+	}
+	if cm, err := admin.CoreV1().ConfigMaps(agentNS).Get(ctx, "tool", metav1.GetOptions{}); err != nil || cm.Data["x"] != "y" {
+		t.Errorf("the foreign ConfigMap changed: %+v, %v", cm, err)
+	}
+}
