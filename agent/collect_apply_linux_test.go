@@ -94,7 +94,9 @@ func TestAPIServerCollectApply(t *testing.T) {
 	}
 	req := strings.TrimSpace(out)
 	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
-	seen := func(n string) snapshot.Seen { return snapshot.Seen{Name: n, Count: 3, First: t0, Last: t0.Add(time.Minute)} }
+	seen := func(n string) snapshot.Seen {
+		return snapshot.Seen{Name: n, Count: 3, First: t0, Last: t0.Add(time.Minute)}
+	}
 	c := func(pod, name string, arch syscalls.Arch, ss ...snapshot.Seen) snapshot.Container {
 		return snapshot.Container{Namespace: "shop", Pod: pod, Container: name, Arch: arch, Syscalls: ss}
 	}
