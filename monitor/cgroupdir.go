@@ -120,3 +120,45 @@ func ContainerCgroupDir(root, statusID, podUID string) (string, error) {
 	}
 	return "", fmt.Errorf("%w: %s of pod %s under %s", ErrNoCgroup, statusID, podUID, root)
 }
+
+// PodCgroupDirCandidates lists, relative to the cgroup v2 mount, where the kubelet puts
+// the cgroup of pod podUID: under the cgroupfs driver kubepods[/<qos>]/pod<uid>, under
+// the systemd driver kubepods.slice[/kubepods-<qos>.slice]/kubepods[-<qos>]-pod<uid_>.slice.
+// qos is the pod's status.qosClass (Guaranteed, Burstable, BestEffort); its places come
+// first, and every other class follows, since a pod's status may not carry one yet.
+func PodCgroupDirCandidates(podUID, qos string) []string {
+	classes := []string{"", "burstable", "besteffort"}
+	switch qos {
+	case "Burstable":
+		classes = []string{"burstable", "", "besteffort"}
+	case "BestEffort":
+		classes = []string{"besteffort", "", "burstable"}
+	}
+	uidSystemd := strings.ReplaceAll(podUID, "-", "_")
+	var out []string
+	for _, qos := range classes {
+		out = append(out, filepath.Join("kubepods", qos, "pod"+podUID))
+		if qos == "" {
+			out = append(out, filepath.Join("kubepods.slice", "kubepods-pod"+uidSystemd+".slice"))
+		} else {
+			out = append(out, filepath.Join("kubepods.slice", "kubepods-"+qos+".slice", "kubepods-"+qos+"-pod"+uidSystemd+".slice"))
+		}
+	}
+	return out
+}
+
+// ContainerIDOfCgroup finds the container ID in a cgroup path below a pod's cgroup
+// (rel, as "<id>", "cri-containerd-<id>.scope", "crio-<id>.scope/container"): the first
+// component that names one. CRI-O's conmon scope carries the container's ID but holds
+// the monitor process, so it names none; nor does the pod's own cgroup ("").
+func ContainerIDOfCgroup(rel string) (string, bool) {
+	for _, c := range strings.Split(filepath.ToSlash(rel), "/") {
+		if strings.Contains(c, "conmon") {
+			return "", false
+		}
+		if id, ok := containerID(c); ok {
+			return id, true
+		}
+	}
+	return "", false
+}

@@ -109,3 +109,68 @@ func ExampleCgroupDirCandidates() {
 	// kubepods.slice/kubepods-pod1_2.slice/cri-containerd-ID.scope
 	// kubepods/burstable/pod1-2/ID
 }
+
+func TestPodCgroupDirCandidates(t *testing.T) {
+	uidS := strings.ReplaceAll(testUID, "-", "_")
+	for _, tc := range []struct {
+		qos, first string
+	}{
+		{"Guaranteed", "kubepods/pod" + testUID},
+		{"", "kubepods/pod" + testUID},
+		{"Burstable", "kubepods/burstable/pod" + testUID},
+		{"BestEffort", "kubepods/besteffort/pod" + testUID},
+	} {
+		got := PodCgroupDirCandidates(testUID, tc.qos)
+		if len(got) != 6 || got[0] != tc.first {
+			t.Errorf("%q: %q; want 6 candidates starting with %s", tc.qos, got, tc.first)
+		}
+		// Every class under both drivers, whatever the status says.
+		for _, want := range []string{
+			"kubepods/pod" + testUID,
+			"kubepods/burstable/pod" + testUID,
+			"kubepods/besteffort/pod" + testUID,
+			"kubepods.slice/kubepods-pod" + uidS + ".slice",
+			"kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uidS + ".slice",
+			"kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + uidS + ".slice",
+		} {
+			found := false
+			for _, g := range got {
+				found = found || g == want
+			}
+			if !found {
+				t.Errorf("%q: %s missing from %q", tc.qos, want, got)
+			}
+		}
+	}
+	// The container directories CgroupDirCandidates lists are below a pod candidate.
+	for _, c := range CgroupDirCandidates("containerd", testID, testUID) {
+		found := false
+		for _, p := range PodCgroupDirCandidates(testUID, "") {
+			found = found || filepath.Dir(c) == p
+		}
+		if !found {
+			t.Errorf("container candidate %s is under no pod candidate", c)
+		}
+	}
+}
+
+func TestContainerIDOfCgroup(t *testing.T) {
+	for _, tc := range []struct {
+		rel, id string
+	}{
+		{testID, testID},
+		{"cri-containerd-" + testID + ".scope", testID},
+		{"crio-" + testID + ".scope", testID},
+		{"crio-" + testID + ".scope/container", testID},
+		{"docker-" + testID + ".scope", testID},
+		{"crio-conmon-" + testID + ".scope", ""},
+		{"", ""},
+		{"init.scope", ""},
+		{"abc", ""},
+	} {
+		id, ok := ContainerIDOfCgroup(tc.rel)
+		if id != tc.id || ok != (tc.id != "") {
+			t.Errorf("%q: %q %v, want %q", tc.rel, id, ok, tc.id)
+		}
+	}
+}
