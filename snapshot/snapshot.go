@@ -19,10 +19,48 @@ type Snapshot struct {
 	Written time.Time `json:"written"`
 	// Error says why this node records nothing (eBPF did not load, ...); empty when it
 	// records.
-	Error      string      `json:"error,omitempty"`
+	Error string `json:"error,omitempty"`
+	// Started is when this node began recording the request; an agent restart keeps it.
+	Started time.Time `json:"started,omitempty"`
+	// Pods are the pods of this node the request matched, deleted ones included.
+	Pods       []Pod       `json:"pods,omitempty"`
 	Containers []Container `json:"containers,omitempty"`
-	// Dropped counts containers left out to keep the snapshot under its size bound.
-	Dropped int `json:"dropped,omitempty"`
+	// Unresolved are cgroups below a matched pod's cgroup that name no container of its
+	// status (the pod sandbox, a container whose ID the status never showed): counted,
+	// never merged into a container.
+	Unresolved []Unresolved `json:"unresolved,omitempty"`
+	// NotCounted counts cgroups the recorder saw start but had no slot for: what ran in
+	// them is missing.
+	NotCounted uint64 `json:"notCounted,omitempty"`
+	// Notes say what else a reader must know (the agent restarted and what ran meanwhile
+	// was not seen, a pod was running before the recording started).
+	Notes []string `json:"notes,omitempty"`
+	// Dropped counts containers left out to keep the snapshot under its size bound, and
+	// UnresolvedDropped unresolved cgroups left out for the same reason.
+	Dropped           int `json:"dropped,omitempty"`
+	UnresolvedDropped int `json:"unresolvedDropped,omitempty"`
+}
+
+// Pod is one matched pod on the node.
+type Pod struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	UID       string `json:"uid"`
+	// Cgroup is the pod's cgroup directory, relative to the cgroup v2 mount; empty while
+	// it has not appeared (the pod is not running yet).
+	Cgroup string `json:"cgroup,omitempty"`
+	// Deleted is set when the pod went away during the recording: what it made is kept.
+	Deleted bool `json:"deleted,omitempty"`
+}
+
+// Unresolved is what one cgroup no container was known for made.
+type Unresolved struct {
+	Namespace string `json:"namespace"`
+	Pod       string `json:"pod"`
+	// Cgroup is its path relative to the pod's cgroup ("" for the pod's own).
+	Cgroup   string `json:"cgroup"`
+	Syscalls int    `json:"syscalls"`
+	Calls    uint64 `json:"calls"`
 }
 
 // Container is what one container of one pod made.
@@ -31,7 +69,10 @@ type Container struct {
 	Pod       string        `json:"pod"`
 	Container string        `json:"container"`
 	Arch      syscalls.Arch `json:"arch"`
-	Syscalls  []Seen        `json:"syscalls"`
+	// Since is set when the container was already running when the recording began: it
+	// was counted from then on only, so what it made at start-up may be missing.
+	Since    time.Time `json:"since,omitempty"`
+	Syscalls []Seen    `json:"syscalls"`
 }
 
 // Seen is one syscall's count and when it was first and last seen.
@@ -42,8 +83,9 @@ type Seen struct {
 	Last  time.Time `json:"last"`
 }
 
-// Encode writes s as JSON of at most limit bytes: when it is larger, whole containers
-// are left out (the largest first, so the most containers stay) and counted in Dropped.
+// Encode writes s as JSON of at most limit bytes: when it is larger, unresolved cgroups
+// are left out first (counted in UnresolvedDropped), then whole containers (the largest
+// first, so the most containers stay; counted in Dropped).
 func Encode(s Snapshot, limit int) ([]byte, error) {
 	cs := slices.Clone(s.Containers)
 	for {
@@ -54,6 +96,12 @@ func Encode(s Snapshot, limit int) ([]byte, error) {
 		}
 		if len(b) <= limit {
 			return b, nil
+		}
+		if n := len(s.Unresolved); n > 0 {
+			// Halving keeps the number of encodings logarithmic in a long list.
+			s.UnresolvedDropped += n - n/2
+			s.Unresolved = s.Unresolved[:n/2]
+			continue
 		}
 		if len(cs) == 0 {
 			return nil, fmt.Errorf("snapshot of node %s for %s: %d bytes without any container, over the %d-byte bound", s.Node, s.Request, len(b), limit)

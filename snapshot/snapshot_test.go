@@ -228,3 +228,46 @@ func TestEncodeBound(t *testing.T) {
 		t.Errorf("bad JSON: %v", err)
 	}
 }
+
+// TestEncodeBoundUnresolvedFirst: over the bound, unresolved cgroups go before any
+// container does, and both are counted.
+func TestEncodeBoundUnresolvedFirst(t *testing.T) {
+	s := testSnaps()[0]
+	for i := 0; i < 40; i++ {
+		s.Unresolved = append(s.Unresolved, Unresolved{Namespace: "shop", Pod: "web-1", Cgroup: strings.Repeat("a", 60) + string(rune('a'+i%26)), Syscalls: 3, Calls: 9})
+	}
+	full, err := Encode(s, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noUnresolved := s
+	noUnresolved.Unresolved = nil
+	base, err := Encode(noUnresolved, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Room for the containers and about half the unresolved list.
+	limit := len(base) + (len(full)-len(base))/2 + 40
+	cut, err := Encode(s, limit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode("n1", cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cut) > limit || back.Dropped != 0 || len(back.Containers) != 3 {
+		t.Errorf("cut to %d bytes (limit %d): %d containers, %d dropped; want every container kept", len(cut), limit, len(back.Containers), back.Dropped)
+	}
+	if back.UnresolvedDropped == 0 || back.UnresolvedDropped+len(back.Unresolved) != 40 {
+		t.Errorf("%d unresolved kept, %d counted dropped; want some dropped and 40 in all", len(back.Unresolved), back.UnresolvedDropped)
+	}
+	cut, err = Encode(s, len(base)-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, _ = Decode("n1", cut)
+	if back.UnresolvedDropped != 40 || back.Dropped != 1 {
+		t.Errorf("under the containers' size: %d unresolved dropped, %d containers dropped; want 40 and 1", back.UnresolvedDropped, back.Dropped)
+	}
+}
