@@ -30,6 +30,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/record"
+
+	"github.com/seccompctl/seccompctl/kube"
 )
 
 // Agent installs the profiles of labelled ConfigMaps on one node.
@@ -283,6 +285,14 @@ func (a *Agent) SyncOnce(ctx context.Context) error {
 		for k, v := range cm.BinaryData {
 			s.Data[k] = string(v)
 		}
+		for k := range s.Data {
+			if kube.InComplainMode(cm, k) {
+				if s.Complain == nil {
+					s.Complain = map[string]bool{}
+				}
+				s.Complain[k] = true
+			}
+		}
 		sources = append(sources, s)
 		byID[s.ID()] = cm
 	}
@@ -296,6 +306,7 @@ func (a *Agent) SyncOnce(ctx context.Context) error {
 	a.mu.Unlock()
 	a.record(res, byID)
 	a.observe(res, len(cms), took)
+	a.trackModes(p, res)
 	if len(res.Created)+len(res.Updated)+len(res.Removed) > 0 {
 		a.log.Info("synced", "created", res.Created, "updated", res.Updated, "removed", res.Removed,
 			"unchanged", res.Unchanged, "rejected", len(res.Rejected), "took", took.Round(time.Millisecond).String())
@@ -309,6 +320,25 @@ func (a *Agent) SyncOnce(ctx context.Context) error {
 		return errors.Join(res.Errors...)
 	}
 	return nil
+}
+
+// trackModes tells the logged store which profiles are installed in complain mode, so
+// the entries of a profile promoted to enforcing are dropped.
+func (a *Agent) trackModes(p Plan, res SyncResult) {
+	installed := map[string]bool{}
+	for name, w := range p.Want {
+		if res.Installed[name].SHA256 == w.SHA256 {
+			installed[name] = w.Complain
+		}
+	}
+	kept := make([]string, 0, len(p.Keep))
+	for name := range p.Keep {
+		kept = append(kept, name)
+	}
+	if promoted := a.logged.SetModes(installed, kept); len(promoted) > 0 {
+		a.log.Info("profiles now enforcing: their logged syscalls are dropped", "profiles", promoted)
+		a.observeLogged()
+	}
 }
 
 func (a *Agent) observe(res SyncResult, configMaps int, took time.Duration) {

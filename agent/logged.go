@@ -3,9 +3,11 @@ package agent
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -57,6 +59,9 @@ type LoggedState struct {
 	// Dropped counts records not kept because the cap was reached (or, in the
 	// annotation, entries cut to fit its size bound).
 	Dropped int `json:"dropped,omitempty"`
+	// Complain lists the profiles (file names) installed on the node in complain mode,
+	// sorted: when one of them is next installed enforcing, its entries are dropped.
+	Complain []string `json:"complain,omitempty"`
 }
 
 // MergeLogged adds v to entries (keyed by profile, syscall, arch, action, node and
@@ -110,10 +115,11 @@ type LoggedStore struct {
 	path string
 	max  int
 
-	mu      sync.Mutex
-	entries map[string]*Logged
-	dropped int
-	dirty   bool
+	mu       sync.Mutex
+	entries  map[string]*Logged
+	dropped  int
+	complain map[string]bool
+	dirty    bool
 }
 
 // OpenLogged reads the state file at file if it exists. A file that does not parse is
@@ -122,7 +128,7 @@ func OpenLogged(file string, max int) (*LoggedStore, error) {
 	if max <= 0 {
 		max = DefaultMaxLogged
 	}
-	s := &LoggedStore{path: file, max: max, entries: map[string]*Logged{}}
+	s := &LoggedStore{path: file, max: max, entries: map[string]*Logged{}, complain: map[string]bool{}}
 	b, err := os.ReadFile(file)
 	if os.IsNotExist(err) {
 		return s, nil
@@ -143,6 +149,9 @@ func OpenLogged(file string, max int) (*LoggedStore, error) {
 		s.entries[l.key()] = &l
 	}
 	s.dropped += st.Dropped
+	for _, name := range st.Complain {
+		s.complain[name] = true
+	}
 	return s, nil
 }
 
@@ -164,7 +173,53 @@ func (s *LoggedStore) Add(v monitor.Violation) bool {
 func (s *LoggedStore) State() LoggedState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return LoggedState{Entries: SortedLogged(s.entries), Dropped: s.dropped}
+	return s.stateLocked()
+}
+
+func (s *LoggedStore) stateLocked() LoggedState {
+	var complain []string
+	for name := range s.complain {
+		complain = append(complain, name)
+	}
+	sort.Strings(complain)
+	return LoggedState{Entries: SortedLogged(s.entries), Dropped: s.dropped, Complain: complain}
+}
+
+// SetModes records which profiles are installed in complain mode: installed maps the
+// file name of every profile installed as wanted to whether it is in complain mode;
+// the names in kept are still installed in an older version (the new one was
+// refused), so their mode stays. A profile that was installed in complain mode and
+// now is installed enforcing has been promoted (or the complain run given up): what
+// was logged under it is obsolete, and its entries are dropped, so 'k8s status'
+// starts clean. It returns those profiles, sorted.
+func (s *LoggedStore) SetModes(installed map[string]bool, kept []string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := map[string]bool{}
+	var promoted []string
+	for name, complain := range installed {
+		if complain {
+			next[name] = true
+		} else if s.complain[name] {
+			promoted = append(promoted, name)
+		}
+	}
+	for _, name := range kept {
+		if s.complain[name] {
+			next[name] = true
+		}
+	}
+	sort.Strings(promoted)
+	for k, l := range s.entries {
+		if slices.Contains(promoted, l.Profile) {
+			delete(s.entries, k)
+		}
+	}
+	if len(promoted) > 0 || !maps.Equal(next, s.complain) {
+		s.dirty = true
+	}
+	s.complain = next
+	return promoted
 }
 
 // Save writes the state file if anything changed since the last save: a temporary
@@ -176,7 +231,7 @@ func (s *LoggedStore) Save() (bool, error) {
 		s.mu.Unlock()
 		return false, nil
 	}
-	st := LoggedState{Entries: SortedLogged(s.entries), Dropped: s.dropped}
+	st := s.stateLocked()
 	s.dirty = false
 	s.mu.Unlock()
 	if err := writeAtomic(s.path, st); err != nil {

@@ -198,3 +198,48 @@ func TestAggregateLogged(t *testing.T) {
 		t.Errorf("as a monitor line: %+v", v)
 	}
 }
+
+// TestSetModes: a profile installed in complain mode and then enforcing loses its
+// logged entries, others keep theirs; a refused new version (kept) keeps the mode; the
+// modes survive a restart through the state file.
+func TestSetModes(t *testing.T) {
+	file := filepath.Join(t.TempDir(), LoggedFile)
+	s, err := OpenLogged(file, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := violation("getcwd", "db-1", 0)
+	db.Profile = "/var/lib/kubelet/seccomp/profiles/db.json"
+	for _, v := range []monitor.Violation{violation("uname", "web-1", 0), violation("sysinfo", "web-2", time.Second), db} {
+		s.Add(v)
+	}
+	if got := s.SetModes(map[string]bool{"web.json": true, "db.json": true, "api.json": false}, nil); len(got) != 0 {
+		t.Fatalf("first modes dropped %v; nothing was enforcing before", got)
+	}
+	if st := s.State(); strings.Join(st.Complain, ",") != "db.json,web.json" || len(st.Entries) != 3 {
+		t.Fatalf("state %+v; want db.json and web.json in complain mode, 3 entries", st)
+	}
+	// db.json's new version was refused: the complain-mode one stays installed.
+	if got := s.SetModes(map[string]bool{"web.json": true}, []string{"db.json"}); len(got) != 0 {
+		t.Fatalf("a kept profile counted as promoted: %v", got)
+	}
+	if _, err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = OpenLogged(file, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.SetModes(map[string]bool{"web.json": false, "db.json": true}, nil)
+	if strings.Join(got, ",") != "web.json" {
+		t.Fatalf("promoted %v after a restart; want web.json", got)
+	}
+	st := s.State()
+	if len(st.Entries) != 1 || st.Entries[0].Profile != "db.json" || strings.Join(st.Complain, ",") != "db.json" {
+		t.Errorf("after web.json was promoted: %+v; want only db.json's entry and mode", st)
+	}
+	// Enforcing again is no change.
+	if got := s.SetModes(map[string]bool{"web.json": false, "db.json": true}, nil); len(got) != 0 {
+		t.Errorf("promoted twice: %v", got)
+	}
+}

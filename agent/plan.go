@@ -18,6 +18,8 @@ type Source struct {
 	// Data holds data and binaryData together; keys are file names. Strings, as the
 	// informer's cache holds them, so a sync copies nothing.
 	Data map[string]string
+	// Complain names the keys in complain mode (kube.InComplainMode).
+	Complain map[string]bool
 }
 
 // ID is "namespace/name".
@@ -49,6 +51,8 @@ type Wanted struct {
 	Data   string
 	SHA256 string
 	Source string
+	// Complain says the profile is installed in complain mode.
+	Complain bool
 }
 
 // Plan is the state the node should be in after a sync.
@@ -138,7 +142,7 @@ func plan(sources []*Source, validate checker) Plan {
 			p.Keep[c.key] = c.src.ID()
 			continue
 		}
-		p.Want[c.key] = Wanted{Data: c.data, SHA256: c.sha, Source: c.src.ID()}
+		p.Want[c.key] = Wanted{Data: c.data, SHA256: c.sha, Source: c.src.ID(), Complain: c.src.Complain[c.key]}
 	}
 	sort.SliceStable(p.Rejected, func(i, j int) bool {
 		a, b := p.Rejected[i], p.Rejected[j]

@@ -168,17 +168,22 @@ func loggedAnnotation(st LoggedState) string {
 	if entries == nil {
 		entries = []Logged{}
 	}
-	out := mustJSON(LoggedState{Entries: entries, Dropped: st.Dropped})
+	out := mustJSON(LoggedState{Entries: entries, Dropped: st.Dropped, Complain: st.Complain})
 	if len(out) <= maxLoggedAnnotation {
 		return out
 	}
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Last.After(entries[j].Last) })
 	for len(out) > maxLoggedAnnotation {
+		if len(entries) == 0 {
+			// Only the complain-mode list is left, and it alone is too long: the
+			// entries matter more to 'k8s status', so it goes.
+			return mustJSON(LoggedState{Entries: entries, Dropped: st.Dropped})
+		}
 		keep := len(entries) * 3 / 4
 		cut := len(entries) - keep
 		entries = entries[:keep]
 		st.Dropped += cut
-		out = mustJSON(LoggedState{Entries: entries, Dropped: st.Dropped})
+		out = mustJSON(LoggedState{Entries: entries, Dropped: st.Dropped, Complain: st.Complain})
 	}
 	return out
 }

@@ -121,6 +121,56 @@ func ComplainStateOf(cm *corev1.ConfigMap, key string) (ComplainState, error) {
 	return st, nil
 }
 
+// InComplainMode reports whether the profile under key in cm is installed in complain
+// mode: cm is labelled LabelComplain=true and, when its AnnotationEnforced names
+// profiles, names this one (a ConfigMap some of whose profiles were promoted).
+func InComplainMode(cm *corev1.ConfigMap, key string) bool {
+	if cm.Labels[LabelComplain] != "true" {
+		return false
+	}
+	raw, ok := cm.Annotations[AnnotationEnforced]
+	if !ok {
+		return true
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		return true // unreadable: the label decides
+	}
+	_, ok = m[key]
+	return ok
+}
+
+// Enforce returns a copy of cm with data under key and that profile out of complain
+// mode: its entry leaves AnnotationEnforced, and when no profile is left in complain
+// mode the label and both annotations go. Everything else (the resourceVersion
+// included, so an update of the copy is refused if cm changed since) is kept.
+func Enforce(cm *corev1.ConfigMap, key string, data []byte) *corev1.ConfigMap {
+	out := cm.DeepCopy()
+	if out.Data == nil {
+		out.Data = map[string]string{}
+	}
+	out.Data[key] = string(data)
+	delete(out.BinaryData, key)
+	left := 0
+	if raw, ok := out.Annotations[AnnotationEnforced]; ok {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(raw), &m); err == nil {
+			delete(m, key)
+			left = len(m)
+			if left > 0 {
+				b, _ := json.Marshal(m)
+				out.Annotations[AnnotationEnforced] = string(b)
+			}
+		}
+	}
+	if left == 0 {
+		delete(out.Labels, LabelComplain)
+		delete(out.Annotations, AnnotationEnforced)
+		delete(out.Annotations, AnnotationComplainSince)
+	}
+	return out
+}
+
 // Keys returns the keys of cm's data, sorted.
 func Keys(cm *corev1.ConfigMap) []string {
 	keys := make([]string, 0, len(cm.Data))

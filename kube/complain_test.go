@@ -184,3 +184,57 @@ func TestKeys(t *testing.T) {
 		t.Errorf("keys %v, want sorted", got)
 	}
 }
+
+func TestInComplainModeAndEnforce(t *testing.T) {
+	cm := func(label bool, enforced string) *corev1.ConfigMap {
+		c := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns", ResourceVersion: "42",
+			Labels: map[string]string{LabelProfiles: "true", "team": "shop"}, Annotations: map[string]string{"note": "kept"}},
+			Data: map[string]string{"web.json": "{}", "api.json": "{}"}}
+		if label {
+			c.Labels[LabelComplain] = "true"
+			c.Annotations[AnnotationComplainSince] = "2026-05-01T10:00:00Z"
+		}
+		if enforced != "" {
+			c.Annotations[AnnotationEnforced] = enforced
+		}
+		return c
+	}
+	both := `{"web.json":{"defaultAction":"SCMP_ACT_ERRNO"},"api.json":{"defaultAction":"SCMP_ACT_KILL"}}`
+	for _, tc := range []struct {
+		name     string
+		cm       *corev1.ConfigMap
+		web, api bool
+		// after Enforce(web.json): is api.json still complain, is the label left
+		leftLabel bool
+	}{
+		{"no label: enforcing whatever the annotation", cm(false, both), false, false, false},
+		{"label, both keys annotated", cm(true, both), true, true, true},
+		{"label, only api annotated (web promoted before)", cm(true, `{"api.json":{"defaultAction":"SCMP_ACT_ERRNO"}}`), false, true, true},
+		{"label, only web annotated", cm(true, `{"web.json":{"defaultAction":"SCMP_ACT_ERRNO"}}`), true, false, false},
+		{"label without annotation: the label decides", cm(true, ""), true, true, false},
+		{"label, unreadable annotation: the label decides", cm(true, "{"), true, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := InComplainMode(tc.cm, "web.json"); got != tc.web {
+				t.Errorf("web.json in complain mode = %v, want %v", got, tc.web)
+			}
+			if got := InComplainMode(tc.cm, "api.json"); got != tc.api {
+				t.Errorf("api.json in complain mode = %v, want %v", got, tc.api)
+			}
+			out := Enforce(tc.cm, "web.json", []byte(`{"defaultAction":"SCMP_ACT_ERRNO"}`))
+			if InComplainMode(out, "web.json") {
+				t.Errorf("web.json still in complain mode after Enforce: %v %v", out.Labels, out.Annotations)
+			}
+			if _, ok := out.Labels[LabelComplain]; ok != tc.leftLabel {
+				t.Errorf("complain label left = %v, want %v", ok, tc.leftLabel)
+			}
+			if out.Data["web.json"] != `{"defaultAction":"SCMP_ACT_ERRNO"}` || out.Data["api.json"] != "{}" || out.ResourceVersion != "42" ||
+				out.Labels["team"] != "shop" || out.Annotations["note"] != "kept" || out.Labels[LabelProfiles] != "true" {
+				t.Errorf("Enforce changed more than web.json's data and complain metadata: %+v", out)
+			}
+			if tc.cm.Data["web.json"] != "{}" {
+				t.Errorf("Enforce changed its input")
+			}
+		})
+	}
+}

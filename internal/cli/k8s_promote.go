@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/seccompctl/seccompctl/kube"
 	"github.com/seccompctl/seccompctl/monitor"
@@ -27,13 +28,16 @@ type k8sPromoteOptions struct {
 	key                 string
 	name                string
 	namespace           string
+	apply               bool
+	kubeconfig          string
+	nameSet             bool
 	now                 func() time.Time
 }
 
 func newCmdK8sPromote(app *App) *cobra.Command {
 	opts := &k8sPromoteOptions{app: app, now: time.Now}
 	cmd := &cobra.Command{
-		Use:   "promote PROFILE --from MONITOR_LOG... [--clean-for 24h] [--allow-dangerous] [-o FILE]",
+		Use:   "promote (PROFILE --from MONITOR_LOG... | KEY --apply) [--clean-for 24h] [--allow-dangerous] [-o FILE]",
 		Short: "Turn a complain-mode profile into the enforcing one, adding what was logged",
 		Long: `Promote a complain-mode profile (from 'k8s configmap --complain') to enforcement. PROFILE
 is the complain-mode ConfigMap manifest (one profile in it) or the profile file itself;
@@ -57,12 +61,31 @@ count only with --include-unattributed.
 runc 1.1 refuses SECCOMP_FILTER_FLAG_LOG, so complain mode is an SCMP_ACT_LOG default,
 not SCMP_ACT_ERRNO with FLAG_LOG.
 
-Exit codes: 0 promoted; 1 refused (the reasons on stderr, nothing written); 2 bad input.`,
+With --apply, KEY is the profile's key (web.json) and everything comes from the cluster
+(client-go, your kubeconfig): the labelled ConfigMap in -n that holds KEY, and what every
+node's agent logged under it (its status Lease, as 'k8s status' reads it; --from reads
+logs instead). The promoted profile replaces the complain-mode one in that ConfigMap, the
+complain label and annotations go, and the agents install it. The update carries the
+resourceVersion read: if the ConfigMap changed meanwhile, nothing is overwritten (exit 1;
+run promote again). Once the enforcing profile is installed, each agent drops what it
+logged under KEY, so 'k8s status KEY' starts clean. Needs list on ConfigMaps and Leases
+and update on ConfigMaps in -n. -o also writes the manifest.
+
+Exit codes: 0 promoted; 1 refused (the reasons on stderr, nothing written) or the
+ConfigMap changed concurrently; 2 bad input.`,
 		Example: `  ` + app.Name + ` k8s promote manifests/web.yaml --from violations.jsonl --clean-for 24h -o web-enforced.yaml
-  kubectl apply -f web-enforced.yaml`,
+  kubectl apply -f web-enforced.yaml
+  ` + app.Name + ` k8s promote web.json --apply --clean-for 24h`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
+			opts.nameSet = cmd.Flags().Changed("name")
+			if opts.apply {
+				return runK8sPromoteApply(contextOf(cmd), opts)
+			}
+			if len(opts.logs) == 0 {
+				return UsageError(fmt.Errorf("k8s promote: --from is required (or --apply, to read the logs from the cluster)"))
+			}
 			return runK8sPromote(opts)
 		},
 	}
@@ -74,8 +97,9 @@ Exit codes: 0 promoted; 1 refused (the reasons on stderr, nothing written); 2 ba
 	f.StringVarP(&opts.out, "output", "o", "", "write the enforced ConfigMap manifest to FILE instead of stdout")
 	f.StringVar(&opts.key, "key", "", "the profile's key (default: the ConfigMap's only key, or the file name)")
 	f.StringVar(&opts.name, "name", "seccomp-profiles", "name of the ConfigMap, for a profile file")
-	f.StringVarP(&opts.namespace, "namespace", "n", kube.DefaultNamespace, "namespace of the ConfigMap, for a profile file")
-	_ = cmd.MarkFlagRequired("from")
+	f.StringVarP(&opts.namespace, "namespace", "n", kube.DefaultNamespace, "namespace of the ConfigMap, for a profile file; with --apply, the agent's namespace, where the ConfigMap and the status Leases are")
+	f.BoolVar(&opts.apply, "apply", false, "read the complain-mode ConfigMap holding KEY and the logged syscalls from the cluster, and update the ConfigMap")
+	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "with --apply: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
 	return cmd
 }
 
@@ -87,39 +111,11 @@ func runK8sPromote(opts *k8sPromoteOptions) error {
 	if err != nil {
 		return UsageError(err)
 	}
-	var vs []monitor.Violation
-	for _, name := range opts.logs {
-		raw, err := readProfileInput(opts.app, name)
-		if err != nil {
-			return UsageError(err)
-		}
-		got, err := promotion.ReadLog(inputName(name), bytes.NewReader(raw))
-		if err != nil {
-			return UsageError(err)
-		}
-		vs = append(vs, got...)
-	}
-	popts.CleanFor, popts.Now = opts.cleanFor, opts.now()
-	popts.AllowDangerous, popts.IncludeUnattributed = opts.allowDangerous, opts.includeUnattributed
-	res, err := promotion.Promote(p, vs, popts)
+	vs, err := readLogs(opts)
 	if err != nil {
-		return UsageError(fmt.Errorf("%s: %w", opts.file, err))
+		return err
 	}
-	w := opts.app.ErrOut
-	// Sorted, so the same logs always give the same stderr.
-	for _, why := range slices.Sorted(maps.Keys(res.Skipped)) {
-		fmt.Fprintf(w, "left out %d record(s): %s\n", res.Skipped[why], why)
-	}
-	for _, s := range res.Added {
-		fmt.Fprintf(w, "adds %s: logged %d time(s) by %v\n", s.Syscall, s.Count, s.Where)
-	}
-	if len(res.Refused) > 0 {
-		for _, why := range res.Refused {
-			fmt.Fprintf(w, "refused: %s\n", why)
-		}
-		return FailError(errors.New("not promoted: " + popts.Key))
-	}
-	data, err := res.Profile.Marshal()
+	data, added, err := promote(opts, p, &popts, vs)
 	if err != nil {
 		return err
 	}
@@ -134,8 +130,53 @@ func runK8sPromote(opts *k8sPromoteOptions) error {
 	if err := writeOutput(opts.app, opts.out, manifest); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "promoted %s: %d syscall(s) added, defaultAction %s\n", popts.Key, len(res.Added), popts.Enforced)
+	fmt.Fprintf(opts.app.ErrOut, "promoted %s: %d syscall(s) added, defaultAction %s\n", popts.Key, added, popts.Enforced)
 	return nil
+}
+
+// readLogs reads the --from files.
+func readLogs(opts *k8sPromoteOptions) ([]monitor.Violation, error) {
+	var vs []monitor.Violation
+	for _, name := range opts.logs {
+		raw, err := readProfileInput(opts.app, name)
+		if err != nil {
+			return nil, UsageError(err)
+		}
+		got, err := promotion.ReadLog(inputName(name), bytes.NewReader(raw))
+		if err != nil {
+			return nil, UsageError(err)
+		}
+		vs = append(vs, got...)
+	}
+	return vs, nil
+}
+
+// promote runs the promotion, prints what it adds and leaves out, and returns the
+// promoted profile's JSON and how many syscalls were added; a refusal is exit 1 with
+// the reasons on stderr.
+func promote(opts *k8sPromoteOptions, p *profile.Profile, popts *promotion.Options, vs []monitor.Violation) ([]byte, int, error) {
+	popts.CleanFor, popts.Now = opts.cleanFor, opts.now()
+	popts.AllowDangerous, popts.IncludeUnattributed = opts.allowDangerous, opts.includeUnattributed
+	res, err := promotion.Promote(p, vs, *popts)
+	if err != nil {
+		return nil, 0, UsageError(fmt.Errorf("%s: %w", opts.file, err))
+	}
+	w := opts.app.ErrOut
+	// Sorted, so the same logs always give the same stderr.
+	for _, why := range slices.Sorted(maps.Keys(res.Skipped)) {
+		fmt.Fprintf(w, "left out %d record(s): %s\n", res.Skipped[why], why)
+	}
+	for _, s := range res.Added {
+		fmt.Fprintf(w, "adds %s: logged %d time(s) by %v\n", s.Syscall, s.Count, s.Where)
+	}
+	if len(res.Refused) > 0 {
+		for _, why := range res.Refused {
+			fmt.Fprintf(w, "refused: %s\n", why)
+		}
+		return nil, 0, FailError(errors.New("not promoted: " + popts.Key))
+	}
+	data, err := res.Profile.Marshal()
+	return data, len(res.Added), err
 }
 
 // loadComplain reads PROFILE: a complain-mode ConfigMap manifest, or a profile file.
@@ -163,12 +204,19 @@ func loadComplain(opts *k8sPromoteOptions) (*profile.Profile, promotion.Options,
 		popts.Enforced = kube.Enforced{DefaultAction: profile.ActErrno}
 		return p, popts, cmOpts, nil
 	}
+	return complainFromConfigMap(name, cm, opts.key)
+}
+
+// complainFromConfigMap reads the one complain-mode profile of cm (or the one under key).
+func complainFromConfigMap(name string, cm *corev1.ConfigMap, key string) (*profile.Profile, promotion.Options, kube.ConfigMapOptions, error) {
+	var popts promotion.Options
+	cmOpts := kube.ConfigMapOptions{Name: cm.Name, Namespace: cm.Namespace}
 	keys := kube.Keys(cm)
 	switch {
-	case opts.key != "":
-		popts.Key = opts.key
-		if _, ok := cm.Data[opts.key]; !ok {
-			return nil, popts, cmOpts, fmt.Errorf("%s: ConfigMap %s has no key %q (it has: %v)", name, cm.Name, opts.key, keys)
+	case key != "":
+		popts.Key = key
+		if _, ok := cm.Data[key]; !ok {
+			return nil, popts, cmOpts, fmt.Errorf("%s: ConfigMap %s has no key %q (it has: %v)", name, cm.Name, key, keys)
 		}
 		if len(keys) > 1 {
 			return nil, popts, cmOpts, fmt.Errorf("%s: ConfigMap %s holds %d profiles; promote writes one ConfigMap per profile, so put each complain-mode profile in its own ConfigMap", name, cm.Name, len(keys))
@@ -191,6 +239,5 @@ func loadComplain(opts *k8sPromoteOptions) (*profile.Profile, promotion.Options,
 		popts.Enforced = st.Enforced
 	}
 	popts.ComplainSince = st.Since
-	cmOpts.Name, cmOpts.Namespace = cm.Name, cm.Namespace
 	return p, popts, cmOpts, nil
 }
