@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"strconv"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -22,6 +23,14 @@ const (
 	DefaultPort      = 9842
 	DefaultCRISocket = "/run/containerd/containerd.sock"
 	AgentName        = "seccompctl-agent"
+	// DefaultCgroupRoot is where the nodes mount the cgroup v2 hierarchy (a pure
+	// cgroup v2 host); hybrid hosts mount it at /sys/fs/cgroup/unified.
+	DefaultCgroupRoot = "/sys/fs/cgroup"
+	// CgroupMount is where the recording agent sees the host's cgroup v2 hierarchy.
+	CgroupMount = "/host/cgroup"
+	// RecordRoleName names the ClusterRole and ClusterRoleBinding that let the
+	// recording agent read pods and its Node.
+	RecordRoleName = AgentName + "-record"
 )
 
 // InstallOptions shape the agent's install manifests. The zero value gives the
@@ -41,6 +50,16 @@ type InstallOptions struct {
 	// Runtimes the agent lints profiles for (runc, crun, containerd, cri-o); default
 	// none given, which makes the agent check every runtime it knows.
 	Runtimes []string
+	// Record also records the containers of the pods that `k8s record` requests
+	// select on each node, with an eBPF program counting syscalls by cgroup. It
+	// needs CAP_BPF and CAP_PERFMON, the host's cgroup v2 hierarchy (read-only) and
+	// reading pods and Nodes cluster-wide, so it is off unless asked for.
+	Record bool
+	// CgroupRoot is the host's cgroup v2 mount; default DefaultCgroupRoot; only with Record.
+	CgroupRoot string
+	// SnapshotInterval is how often the agent writes its recording snapshot; zero
+	// leaves the agent's default. Only with Record.
+	SnapshotInterval time.Duration
 }
 
 func (o *InstallOptions) setDefaults() error {
@@ -82,15 +101,27 @@ func (o *InstallOptions) setDefaults() error {
 	if o.CRISocket == "" {
 		o.CRISocket = DefaultCRISocket
 	}
+	if o.CgroupRoot == "" {
+		o.CgroupRoot = DefaultCgroupRoot
+	}
+	if !path.IsAbs(o.CgroupRoot) {
+		return fmt.Errorf("cgroup root %q must be an absolute path", o.CgroupRoot)
+	}
+	if o.SnapshotInterval < 0 {
+		return fmt.Errorf("snapshot interval %s must not be negative", o.SnapshotInterval)
+	}
 	return nil
 }
 
-// Install returns the agent's Namespace, ServiceAccount, Role, RoleBinding and
-// DaemonSet, in the order they must be applied.
+// Install returns the agent's Namespace, ServiceAccount, Role, RoleBinding, with
+// Record a ClusterRole and ClusterRoleBinding, and its DaemonSet, in the order they
+// must be applied.
 //
-// The agent reads ConfigMaps, writes Events and its per-node status Leases, all in its
-// own namespace, and nothing else: it holds no write access to ConfigMaps, so a
-// compromised agent cannot change the profiles other nodes install.
+// The agent reads ConfigMaps, writes Events and its per-node status and snapshot
+// Leases, all in its own namespace, and nothing else: it holds no write access to
+// ConfigMaps, so a compromised agent cannot change the profiles other nodes install.
+// Recording adds only reads: pods (to find the selected pods on its node) and Nodes
+// (its own Node's runtime and architecture for the profiles collected).
 func Install(o InstallOptions) ([]runtime.Object, error) {
 	if err := o.setDefaults(); err != nil {
 		return nil, err
@@ -132,7 +163,33 @@ func Install(o InstallOptions) ([]runtime.Object, error) {
 		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: AgentName},
 		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: AgentName, Namespace: o.Namespace}},
 	}
-	return []runtime.Object{ns, sa, role, binding, daemonSet(o, labels)}, nil
+	objs := []runtime.Object{ns, sa, role, binding}
+	if o.Record {
+		objs = append(objs, recordRBAC(o, labels)...)
+	}
+	return append(objs, daemonSet(o, labels)), nil
+}
+
+// recordRBAC lets the recording agent read pods in every namespace and Nodes. An
+// operator who wants recording in chosen namespaces only can bind a namespaced Role
+// with the same pods rule there instead of the pods rule of this ClusterRole; a
+// request for a namespace the agent may not read then says so in its status.
+func recordRBAC(o InstallOptions, labels map[string]string) []runtime.Object {
+	role := &rbacv1.ClusterRole{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"},
+		ObjectMeta: metav1.ObjectMeta{Name: RecordRoleName, Labels: labels},
+		Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}},
+			{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get"}},
+		},
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRoleBinding"},
+		ObjectMeta: metav1.ObjectMeta{Name: RecordRoleName, Labels: labels},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: RecordRoleName},
+		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: AgentName, Namespace: o.Namespace}},
+	}
+	return []runtime.Object{role, binding}
 }
 
 func daemonSet(o InstallOptions, labels map[string]string) *appsv1.DaemonSet {
@@ -164,6 +221,21 @@ func daemonSet(o InstallOptions, labels map[string]string) *appsv1.DaemonSet {
 			VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: o.CRISocket, Type: &socket}},
 		})
 		mounts = append(mounts, corev1.VolumeMount{Name: "cri-socket", MountPath: o.CRISocket})
+	}
+	if o.Record {
+		args = append(args, "--record", "--cgroup-root="+CgroupMount)
+		if o.SnapshotInterval > 0 {
+			args = append(args, "--snapshot-interval="+o.SnapshotInterval.String())
+		}
+		// Loading and attaching the tracing program that counts syscalls by cgroup.
+		caps.Add = append(caps.Add, "BPF", "PERFMON")
+		dir := corev1.HostPathDirectory
+		volumes = append(volumes, corev1.Volume{
+			Name:         "cgroup",
+			VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: o.CgroupRoot, Type: &dir}},
+		})
+		// Read-only: the agent finds pods' cgroups and their IDs, it never changes them.
+		mounts = append(mounts, corev1.VolumeMount{Name: "cgroup", MountPath: CgroupMount, ReadOnly: true})
 	}
 	probe := func(p string) *corev1.Probe {
 		return &corev1.Probe{

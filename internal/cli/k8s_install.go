@@ -12,6 +12,7 @@ import (
 
 type k8sInstallOptions struct {
 	app    *App
+	cmd    *cobra.Command
 	o      kube.InstallOptions
 	outDir string
 }
@@ -19,7 +20,7 @@ type k8sInstallOptions struct {
 func newCmdK8sInstall(app *App) *cobra.Command {
 	opts := &k8sInstallOptions{app: app}
 	cmd := &cobra.Command{
-		Use:   "install [--image IMAGE] [--kubelet-root DIR] [--monitor] [-o DIR]",
+		Use:   "install [--image IMAGE] [--kubelet-root DIR] [--monitor] [--record] [-o DIR]",
 		Short: "Print the node agent's manifests: Namespace, ServiceAccount, RBAC, DaemonSet",
 		Long: `Print the manifests that run the node agent on every node: its Namespace, ServiceAccount,
 a Role that only reads ConfigMaps and writes Events and per-node status Leases in that
@@ -30,13 +31,21 @@ deploy/base.
 
 --monitor also counts seccomp violations by pod: it adds the host's PID and network
 namespaces (audit records reach only the initial network namespace), CAP_AUDIT_READ and the
-CRI socket, so it is off unless asked for.`,
+CRI socket, so it is off unless asked for.
+
+--record also records the pods that 'k8s record' requests select on each node: it adds
+CAP_BPF and CAP_PERFMON (loading the eBPF program that counts syscalls by cgroup; neither
+alone is enough, CAP_SYS_ADMIN is not needed, and the runtime's default seccomp profile
+allows it), the host's cgroup v2 hierarchy read-only (--cgroup-root; /sys/fs/cgroup/unified
+on hybrid hosts), and a ClusterRole reading pods and Nodes. To record only in some
+namespaces, bind a Role with the pods rule there instead of the ClusterRole's binding.`,
 		Example: `  ` + app.Name + ` k8s install | kubectl apply -f -
   ` + app.Name + ` k8s install --image registry.example/seccompctl:v1.0.0 --monitor -o deploy/
   ` + app.Name + ` k8s install --runtime runc   # nodes run containerd with runc
+  ` + app.Name + ` k8s install --record --cgroup-root /sys/fs/cgroup/unified   # hybrid cgroup hosts
   kubectl apply -k deploy/base`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return runK8sInstall(opts) },
+		RunE: func(cmd *cobra.Command, args []string) error { opts.cmd = cmd; return runK8sInstall(opts) },
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.o.Image, "image", kube.DefaultImage, "the agent's image (its entrypoint is seccompctl)")
@@ -47,6 +56,9 @@ CRI socket, so it is off unless asked for.`,
 	f.IntVar(&opts.o.Port, "port", kube.DefaultPort, "port of /healthz, /readyz and /metrics")
 	f.BoolVar(&opts.o.Monitor, "monitor", false, "also monitor seccomp violations (needs host PID and network namespaces, CAP_AUDIT_READ, the CRI socket)")
 	f.StringVar(&opts.o.CRISocket, "cri-socket", kube.DefaultCRISocket, "the node's CRI socket, with --monitor")
+	f.BoolVar(&opts.o.Record, "record", false, "also record the pods 'k8s record' selects (needs CAP_BPF, CAP_PERFMON, the host's cgroup v2 hierarchy, reading pods and Nodes)")
+	f.StringVar(&opts.o.CgroupRoot, "cgroup-root", kube.DefaultCgroupRoot, "the nodes' cgroup v2 mount, with --record")
+	f.DurationVar(&opts.o.SnapshotInterval, "snapshot-interval", 0, "how often the agent writes its recording snapshot, with --record (default: the agent's)")
 	f.StringSliceVar(&opts.o.Runtimes, "runtime", nil, "the nodes' OCI runtimes, for the agent's lint (runc, crun, containerd, cri-o; default all)")
 	cmd.RegisterFlagCompletionFunc("runtime", cobra.FixedCompletions(lint.Runtimes(), cobra.ShellCompDirectiveNoFileComp))
 	f.StringVarP(&opts.outDir, "output-dir", "o", "", "write DIR/seccompctl-agent.yaml instead of stdout")
@@ -54,6 +66,13 @@ CRI socket, so it is off unless asked for.`,
 }
 
 func runK8sInstall(opts *k8sInstallOptions) error {
+	if !opts.o.Record {
+		for _, name := range []string{"cgroup-root", "snapshot-interval"} {
+			if opts.cmd.Flags().Changed(name) {
+				return UsageError(fmt.Errorf("--%s is only for --record", name))
+			}
+		}
+	}
 	for _, r := range opts.o.Runtimes {
 		if !slices.Contains(lint.Runtimes(), r) {
 			return UsageError(fmt.Errorf("--runtime %q: want one of %v", r, lint.Runtimes()))

@@ -257,6 +257,7 @@ func TestK8sInstallMatchesDeploy(t *testing.T) {
 	}{
 		{"base", []string{"k8s", "install"}},
 		{"overlays/monitor", []string{"k8s", "install", "--monitor"}},
+		{"overlays/record", []string{"k8s", "install", "--record"}},
 	} {
 		t.Run(tt.dir, func(t *testing.T) {
 			built, err := exec.Command(kubectl, "kustomize", filepath.Join(root, tt.dir)).Output()
@@ -335,5 +336,29 @@ func TestK8sInstallRuntime(t *testing.T) {
 	_, errOut, code = execCLI(t, "", "k8s", "install", "--runtime", "runx")
 	if code != 2 || !strings.Contains(errOut, `--runtime "runx": want one of`) {
 		t.Errorf("bad runtime: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestK8sInstallRecordFlags(t *testing.T) {
+	out, errOut, code := execCLI(t, "", "k8s", "install", "--record", "--cgroup-root", "/sys/fs/cgroup/unified", "--snapshot-interval", "5s")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"- --record\n", "- --snapshot-interval=5s\n", "path: /sys/fs/cgroup/unified\n", "kind: ClusterRoleBinding\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("install --record lacks %q:\n%s", want, out)
+		}
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"k8s", "install", "--cgroup-root", "/sys/fs/cgroup/unified"}, "--cgroup-root is only for --record"},
+		{[]string{"k8s", "install", "--snapshot-interval", "5s"}, "--snapshot-interval is only for --record"},
+		{[]string{"k8s", "install", "--record", "--cgroup-root", "unified"}, "must be an absolute path"},
+	} {
+		if _, errOut, code := execCLI(t, "", tt.args...); code != 2 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, errOut, tt.want)
+		}
 	}
 }
