@@ -3,10 +3,14 @@ package record
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 
 	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
 
 	"github.com/seccompctl/seccompctl/syscalls"
 )
@@ -38,5 +42,60 @@ func TestRawTracepointFallbackAsRoot(t *testing.T) {
 				t.Errorf("%s missing: %v", want, names)
 			}
 		}
+	}
+}
+
+// Without tp_btf the cgroup recorder's programs are plain raw tracepoints and still
+// count a new container from its exec.
+func TestCgroupRecorderRawTracepointAsRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("eBPF needs root")
+	}
+	forceRawTracepoint = true
+	defer func() { forceRawTracepoint = false }()
+	r, err := NewCgroupRecorder(CgroupRecorderOptions{MaxCgroups: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, p := range r.progs {
+		if p.Type() != ebpf.RawTracepoint {
+			t.Fatalf("loaded a %v program", p.Type())
+		}
+	}
+	tree, err := os.MkdirTemp(r.root, "seccompctl-cgtest-raw-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctr := filepath.Join(tree, "ctr")
+	defer func() { os.Remove(ctr); os.Remove(tree) }()
+	if err := r.WatchTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(ctr, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.Open(ctr, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	cmd := exec.Command("/bin/sh", "-c", "echo hi >/dev/null")
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := r.Counts()
+	if err != nil || len(counts) != 1 {
+		t.Fatalf("counts %+v, %v; want one cgroup", counts, err)
+	}
+	native := syscalls.Native()
+	for _, name := range []string{"execve", "write", "exit_group"} {
+		if counts[0].Calls[Call{Arch: native, Name: name}] == 0 {
+			t.Errorf("%s not counted: %v", name, counts[0].Calls)
+		}
+	}
+	if counts[0].Name != "ctr" {
+		t.Errorf("name %q, want ctr", counts[0].Name)
 	}
 }

@@ -20,26 +20,76 @@ import (
 	"github.com/seccompctl/seccompctl/syscalls"
 )
 
-// The counting program's map layout: one per-CPU u64 counter per syscall number, in one
-// region per syscall ABI, and a last slot for numbers out of range.
+// x86_64 pt_regs: orig_ax (the syscall number) sits at offset 120, cs at 136 and is
+// __USER32_CS (0x23) for 32-bit code. arm64 pt_regs: pstate sits at offset 264 and has
+// PSR_MODE32_BIT (0x10) in AArch32; syscallno (s32) at 280.
 const (
-	regionSize   = 1024
-	regionNative = 0
-	regionCompat = 1 // i386 on x86_64, arm on aarch64
-	regionX32    = 2
-	regionCount  = 3
-	overflowSlot = regionCount * regionSize
-	countSlots   = overflowSlot + 1
-)
-
-// x86_64 pt_regs: cs sits at offset 136 and is __USER32_CS (0x23) for 32-bit code.
-// arm64 pt_regs: pstate sits at offset 264 and has PSR_MODE32_BIT (0x10) in AArch32.
-const (
+	x86RegsOrigAX  = 120
 	x86RegsCS      = 136
 	x86User32CS    = 0x23
 	arm64RegsState = 264
+	arm64RegsNr    = 280
 	arm64Mode32Bit = 0x10
 )
+
+// region is where one syscall ABI's counters start in a block of counters and how many
+// numbers it has room for; size 0 means the ABI is not counted apart.
+type region struct{ base, size int }
+
+// counterLayout places a block's counters: one region per syscall ABI (native, compat:
+// i386 on x86_64 or arm on aarch64, and x32 on x86_64), then one counter for numbers
+// out of range. Both counting programs use one, so the ABI logic is written once.
+type counterLayout struct {
+	native, compat, x32 region
+	overflow            int // index of the out-of-range counter
+}
+
+// size is the number of counters up to and including the overflow one.
+func (l counterLayout) size() int { return l.overflow + 1 }
+
+// singleLayout is the single-cgroup counter's: 1024 numbers per ABI, in a per-CPU array.
+var singleLayout = counterLayout{
+	native: region{0, 1024}, compat: region{1024, 1024}, x32: region{2048, 1024}, overflow: 3072,
+}
+
+// archRegion is a region and the architecture whose calls it counts.
+type archRegion struct {
+	region
+	arch syscalls.Arch
+}
+
+// arches returns the architecture counted in each region, for the machine's native one.
+func (l counterLayout) arches(native syscalls.Arch) []archRegion {
+	out := []archRegion{{l.native, native}}
+	switch native {
+	case syscalls.X86_64:
+		out = append(out, archRegion{l.compat, syscalls.X86}, archRegion{l.x32, syscalls.X32})
+	case syscalls.AArch64:
+		out = append(out, archRegion{l.compat, syscalls.ARM})
+	}
+	return out
+}
+
+// addTo adds the counters of one block (l.size() values) to rec, each under its
+// architecture and name.
+func (l counterLayout) addTo(rec *Recording, counts []uint64, native syscalls.Arch) {
+	for _, ra := range l.arches(native) {
+		for nr := 0; nr < ra.size && ra.base+nr < len(counts); nr++ {
+			n := counts[ra.base+nr]
+			if n == 0 {
+				continue
+			}
+			num := nr
+			if ra.arch == syscalls.X32 {
+				num |= syscalls.X32SyscallBit
+			}
+			rec.AddNumber(ra.arch, num, "", ArgSet{}, n)
+		}
+	}
+	if l.overflow < len(counts) && counts[l.overflow] != 0 {
+		rec.Add(Call{Arch: native, Name: "syscall_out_of_range"}, counts[l.overflow])
+	}
+}
 
 // bpfProgram is the loaded counting program and its maps, attached to sys_enter.
 type bpfProgram struct {
@@ -54,7 +104,7 @@ type bpfProgram struct {
 // so what the launcher does between fork and exec is not counted.
 func loadCounter(cgid uint64, waitExec bool) (*bpfProgram, error) {
 	counts, err := ebpf.NewMap(&ebpf.MapSpec{
-		Name: "sc_counts", Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: countSlots,
+		Name: "sc_counts", Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: uint32(singleLayout.size()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the counter map: %w", err)
@@ -82,19 +132,24 @@ func loadCounter(cgid uint64, waitExec bool) (*bpfProgram, error) {
 	return &bpfProgram{counts: counts, state: state, prog: prog, link: l}, nil
 }
 
-// forceRawTracepoint makes attachCounter skip tp_btf, so tests cover the fallback.
+// forceRawTracepoint makes attachRawTracepoint skip tp_btf, so tests cover the fallback.
 var forceRawTracepoint = false
 
-// attachCounter loads the program and attaches it to sys_enter: as a BTF-enabled raw
-// tracepoint (tp_btf) where the kernel allows it, which reads pt_regs without a helper
-// call, else as a plain raw tracepoint.
+// attachCounter loads the single-cgroup counting program and attaches it to sys_enter.
 func attachCounter(cgid uint64, counts, state *ebpf.Map) (*ebpf.Program, link.Link, error) {
 	execve, _ := syscalls.Number(syscalls.Native(), "execve")
-	native := syscalls.Native()
+	return attachRawTracepoint("sc_count", "sys_enter", func(typed bool) asm.Instructions {
+		return counterInstructions(cgid, execve, counts.FD(), state.FD(), syscalls.Native(), typed)
+	})
+}
+
+// attachRawTracepoint loads a program built by insns and attaches it to the raw
+// tracepoint tp: as a BTF-enabled one (tp_btf, insns(true)) where the kernel allows it,
+// which reads pt_regs without a helper call, else as a plain one (insns(false)).
+func attachRawTracepoint(name, tp string, insns func(typed bool) asm.Instructions) (*ebpf.Program, link.Link, error) {
 	typed, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-		Name: "sc_count", Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "sys_enter",
-		License:      "GPL",
-		Instructions: counterInstructions(cgid, execve, counts.FD(), state.FD(), native, true),
+		Name: name, Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: tp,
+		License: "GPL", Instructions: insns(true),
 	})
 	if err == nil && !forceRawTracepoint {
 		l, err := link.AttachTracing(link.TracingOptions{Program: typed})
@@ -106,18 +161,15 @@ func attachCounter(cgid uint64, counts, state *ebpf.Map) (*ebpf.Program, link.Li
 		typed.Close()
 	}
 	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-		Name:         "sc_count",
-		Type:         ebpf.RawTracepoint,
-		License:      "GPL",
-		Instructions: counterInstructions(cgid, execve, counts.FD(), state.FD(), native, false),
+		Name: name, Type: ebpf.RawTracepoint, License: "GPL", Instructions: insns(false),
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("loading the counting program: %w", err)
+		return nil, nil, fmt.Errorf("loading the %s program: %w", tp, err)
 	}
-	l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: "sys_enter", Program: prog})
+	l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: tp, Program: prog})
 	if err != nil {
 		prog.Close()
-		return nil, nil, fmt.Errorf("attaching to the sys_enter raw tracepoint: %w", err)
+		return nil, nil, fmt.Errorf("attaching to the %s raw tracepoint: %w", tp, err)
 	}
 	return prog, l, nil
 }
@@ -127,9 +179,12 @@ func attachCounter(cgid uint64, counts, state *ebpf.Map) (*ebpf.Program, link.Li
 //	if (bpf_get_current_cgroup_id() != CGID) return 0;
 //	nr = ctx->args[1];
 //	if (!state->started) { if (nr != EXECVE) return 0; state->started = 1; }
-//	slot = region(regs, nr) * 1024 + nr;   // native, compat or x32
-//	counts[slot < 3072 ? slot : 3072]++;   // per-CPU
+//	counts[counterIndex(singleLayout, regs, nr)]++;   // per-CPU
 func counterInstructions(cgid uint64, execve, countsFD, stateFD int, native syscalls.Arch, typed bool) asm.Instructions {
+	regs := regsProbe
+	if typed {
+		regs = regsCtx
+	}
 	insns := asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1), // ctx: struct bpf_raw_tracepoint_args
 		asm.FnGetCurrentCgroupId.Call(),
@@ -143,41 +198,12 @@ func counterInstructions(cgid uint64, execve, countsFD, stateFD int, native sysc
 		asm.JNE.Imm(asm.R7, int32(execve), "out"),
 		asm.Mov.Imm(asm.R1, 1),
 		asm.StoreMem(asm.R8, 0, asm.R1, asm.DWord),
-
-		asm.Mov.Imm(asm.R9, 0).WithSymbol("count"), // region offset
 	}
-	switch native {
-	case syscalls.X86_64:
-		insns = append(insns,
-			// x32: bit 30 of the number.
-			asm.Mov.Reg(asm.R1, asm.R7),
-			asm.And.Imm(asm.R1, 0x40000000),
-			asm.JEq.Imm(asm.R1, 0, "no_x32"),
-			asm.And.Imm(asm.R7, 0x3fffffff),
-			asm.Mov.Imm(asm.R9, regionX32*regionSize),
-			asm.Ja.Label("slot"),
-		)
-		insns = append(insns, readRegs(x86RegsCS, "no_x32", typed)...)
-		insns = append(insns,
-			asm.And.Imm(asm.R1, 0xffff),
-			asm.JNE.Imm(asm.R1, x86User32CS, "slot"),
-			asm.Mov.Imm(asm.R9, regionCompat*regionSize),
-		)
-	case syscalls.AArch64:
-		insns = append(insns, readRegs(arm64RegsState, "", typed)...)
-		insns = append(insns,
-			asm.And.Imm(asm.R1, arm64Mode32Bit),
-			asm.JEq.Imm(asm.R1, 0, "slot"),
-			asm.Mov.Imm(asm.R9, regionCompat*regionSize),
-		)
-	}
+	index := counterIndex(singleLayout, native, regs)
+	index[0] = index[0].WithSymbol("count")
+	insns = append(insns, index...)
 	insns = append(insns,
-		asm.Mov.Imm(asm.R1, overflowSlot).WithSymbol("slot"),
-		asm.JGE.Imm(asm.R7, regionSize, "lookup"),
-		asm.Mov.Reg(asm.R1, asm.R7),
-		asm.Add.Reg(asm.R1, asm.R9),
-
-		asm.StoreMem(asm.R10, -4, asm.R1, asm.Word).WithSymbol("lookup"),
+		asm.StoreMem(asm.R10, -4, asm.R1, asm.Word),
 		asm.LoadMapPtr(asm.R1, countsFD),
 		asm.Mov.Reg(asm.R2, asm.R10),
 		asm.Add.Imm(asm.R2, -4),
@@ -193,26 +219,95 @@ func counterInstructions(cgid uint64, execve, countsFD, stateFD int, native sysc
 	return insns
 }
 
-// readRegs loads the 8 bytes at offset off of the syscall's pt_regs into r1. In a
-// BTF-typed program (typed) the pointer is known to the verifier and read directly;
-// otherwise through bpf_probe_read_kernel and the stack. sym labels the first
-// instruction.
-func readRegs(off int16, sym string, typed bool) asm.Instructions {
+// regsSource says how a program reaches the syscall's pt_regs.
+type regsSource int
+
+const (
+	// regsCtx: r6 is a BTF-typed raw tracepoint context whose args[0] is the pt_regs
+	// pointer, read directly (tp_btf).
+	regsCtx regsSource = iota
+	// regsProbe: r6 is a plain raw tracepoint context; pt_regs are read with
+	// bpf_probe_read_kernel through the stack (at r10-16).
+	regsProbe
+	// regsDirect: r6 is a BTF pt_regs pointer (from bpf_task_pt_regs).
+	regsDirect
+)
+
+// counterIndex computes, from the syscall number in r7 and the pt_regs reached through
+// r6 (see regsSource), the index of the call's counter in layout l: its ABI's region
+// base plus the number, or l.overflow for numbers the region has no room for. The result
+// is in r1 after the last instruction; r7 and r9 are clobbered, r6 and r8 kept. The
+// verifier sees the index bounded by l.overflow on every path, so it may offset a map
+// value pointer.
+//
+// The ABI: on x86_64, x32 calls have bit 30 of the number set and 32-bit code runs with
+// cs == __USER32_CS; on aarch64, AArch32 tasks have PSR_MODE32_BIT in pstate.
+func counterIndex(l counterLayout, native syscalls.Arch, regs regsSource) asm.Instructions {
+	// into emits: r9 = r < size ? base + r7 : overflow; goto index.
+	into := func(r region, sym string) asm.Instructions {
+		insns := asm.Instructions{
+			asm.Mov.Imm(asm.R9, int32(l.overflow)),
+			asm.JGE.Imm(asm.R7, int32(r.size), "index"),
+			asm.Mov.Reg(asm.R9, asm.R7),
+			asm.Add.Imm(asm.R9, int32(r.base)),
+			asm.Ja.Label("index"),
+		}
+		if sym != "" {
+			insns[0] = insns[0].WithSymbol(sym)
+		}
+		return insns
+	}
 	var insns asm.Instructions
-	if typed {
+	switch native {
+	case syscalls.X86_64:
+		insns = append(insns,
+			asm.Mov.Reg(asm.R1, asm.R7),
+			asm.And.Imm(asm.R1, 0x40000000),
+			asm.JEq.Imm(asm.R1, 0, "no_x32"),
+			asm.And.Imm(asm.R7, 0x3fffffff),
+		)
+		insns = append(insns, into(l.x32, "")...)
+		insns = append(insns, readRegs(x86RegsCS, asm.DWord, "no_x32", regs)...)
+		insns = append(insns,
+			asm.And.Imm(asm.R1, 0xffff),
+			asm.JNE.Imm(asm.R1, x86User32CS, "native"),
+		)
+		insns = append(insns, into(l.compat, "")...)
+	case syscalls.AArch64:
+		insns = append(insns, readRegs(arm64RegsState, asm.DWord, "", regs)...)
+		insns = append(insns,
+			asm.And.Imm(asm.R1, arm64Mode32Bit),
+			asm.JEq.Imm(asm.R1, 0, "native"),
+		)
+		insns = append(insns, into(l.compat, "")...)
+	}
+	insns = append(insns, into(l.native, "native")...)
+	return append(insns, asm.Mov.Reg(asm.R1, asm.R9).WithSymbol("index"))
+}
+
+// readRegs loads the value of the given size at offset off of the syscall's pt_regs
+// into r1, reached as regs says. sym labels the first instruction.
+func readRegs(off int16, size asm.Size, sym string, regs regsSource) asm.Instructions {
+	var insns asm.Instructions
+	switch regs {
+	case regsCtx:
 		insns = asm.Instructions{
 			asm.LoadMem(asm.R1, asm.R6, 0, asm.DWord), // args[0]: struct pt_regs *
-			asm.LoadMem(asm.R1, asm.R1, off, asm.DWord),
+			asm.LoadMem(asm.R1, asm.R1, off, size),
 		}
-	} else {
+	case regsDirect:
+		insns = asm.Instructions{
+			asm.LoadMem(asm.R1, asm.R6, off, size),
+		}
+	default:
 		insns = asm.Instructions{
 			asm.Mov.Reg(asm.R1, asm.R10),
 			asm.Add.Imm(asm.R1, -16),
-			asm.Mov.Imm(asm.R2, 8),
+			asm.Mov.Imm(asm.R2, int32(size.Sizeof())),
 			asm.LoadMem(asm.R3, asm.R6, 0, asm.DWord), // args[0]: struct pt_regs *
 			asm.Add.Imm(asm.R3, int32(off)),
 			asm.FnProbeReadKernel.Call(),
-			asm.LoadMem(asm.R1, asm.R10, -16, asm.DWord),
+			asm.LoadMem(asm.R1, asm.R10, -16, size),
 		}
 	}
 	if sym != "" {
@@ -224,6 +319,7 @@ func readRegs(off int16, sym string, typed bool) asm.Instructions {
 // totals returns each slot's count summed over CPUs: one batch lookup where the kernel
 // has them (5.6), else one lookup per slot.
 func (p *bpfProgram) totals() ([]uint64, error) {
+	countSlots := singleLayout.size()
 	out := make([]uint64, countSlots)
 	ncpu, err := ebpf.PossibleCPU()
 	if err == nil {
@@ -241,7 +337,7 @@ func (p *bpfProgram) totals() ([]uint64, error) {
 		}
 	}
 	var values []uint64
-	for slot := uint32(0); slot < countSlots; slot++ {
+	for slot := uint32(0); slot < uint32(countSlots); slot++ {
 		if err := p.counts.Lookup(slot, &values); err != nil {
 			return nil, fmt.Errorf("reading counter %d: %w", slot, err)
 		}
@@ -254,38 +350,12 @@ func (p *bpfProgram) totals() ([]uint64, error) {
 
 // read collects the per-CPU counters into a recording.
 func (p *bpfProgram) read(mode string) (*Recording, error) {
-	rec := New(mode)
-	native := syscalls.Native()
-	regions := map[int]syscalls.Arch{regionNative: native}
-	switch native {
-	case syscalls.X86_64:
-		regions[regionCompat] = syscalls.X86
-		regions[regionX32] = syscalls.X32
-	case syscalls.AArch64:
-		regions[regionCompat] = syscalls.ARM
-	}
 	totals, err := p.totals()
 	if err != nil {
 		return nil, err
 	}
-	for slot, n := range totals {
-		if n == 0 {
-			continue
-		}
-		if slot == overflowSlot {
-			rec.Add(Call{Arch: native, Name: "syscall_out_of_range"}, n)
-			continue
-		}
-		arch, ok := regions[slot/regionSize]
-		if !ok {
-			continue
-		}
-		nr := slot % regionSize
-		if arch == syscalls.X32 {
-			nr |= syscalls.X32SyscallBit
-		}
-		rec.AddNumber(arch, nr, "", ArgSet{}, n)
-	}
+	rec := New(mode)
+	singleLayout.addTo(rec, totals, syscalls.Native())
 	return rec, nil
 }
 

@@ -1,0 +1,425 @@
+package record_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/seccompctl/seccompctl/record"
+	"github.com/seccompctl/seccompctl/syscalls"
+)
+
+// cgroupRoot is the cgroup v2 hierarchy of the test machine, found as the recorder finds it.
+func cgroupRoot(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		for i, x := range f {
+			if x == "-" && i+1 < len(f) && f[i+1] == "cgroup2" && len(f) > 4 {
+				return f[4]
+			}
+		}
+	}
+	t.Skip("no cgroup v2 hierarchy mounted")
+	return ""
+}
+
+var scratchSeq int
+
+// scratchTree makes an empty cgroup directory for one test at the top of the hierarchy;
+// cleanup kills what runs below it and removes it, deepest first.
+func scratchTree(t *testing.T) string {
+	t.Helper()
+	scratchSeq++
+	dir := filepath.Join(cgroupRoot(t), fmt.Sprintf("seccompctl-cgtest-%d-%d", os.Getpid(), scratchSeq))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { removeCgroupTree(t, dir) })
+	return dir
+}
+
+func removeCgroupTree(t *testing.T, dir string) {
+	var dirs []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	for i := len(dirs) - 1; i >= 0; i-- {
+		os.WriteFile(filepath.Join(dirs[i], "cgroup.kill"), []byte("1"), 0)
+		waitFor(t, "cgroup "+dirs[i]+" to empty", func() bool {
+			b, err := os.ReadFile(filepath.Join(dirs[i], "cgroup.procs"))
+			return err != nil || len(strings.TrimSpace(string(b))) == 0
+		})
+		if err := os.Remove(dirs[i]); err != nil && !os.IsNotExist(err) {
+			t.Errorf("removing %s: %v", dirs[i], err)
+		}
+	}
+}
+
+// cgroupChild is the test binary running as the getppid workload (see cgroupTestChild)
+// inside a cgroup.
+type cgroupChild struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+// startInCgroup starts the workload inside the cgroup at dir. Between fork and exec the
+// child calls setpgid and chdir, which the workload itself never makes.
+func startInCgroup(t *testing.T, dir string) *cgroupChild {
+	t.Helper()
+	fd, err := syscall.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "SECCOMPCTL_CGROUP_TEST_CHILD=1")
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd, Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &cgroupChild{cmd: cmd, in: in, out: bufio.NewReader(out)}
+	t.Cleanup(func() { c.in.Close(); c.cmd.Process.Kill(); c.cmd.Wait() })
+	return c
+}
+
+// getppid makes the workload call getppid n times and waits until it has.
+func (c *cgroupChild) getppid(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		if _, err := io.WriteString(c.in, "x\n"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.out.ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// exit ends the workload and waits for it.
+func (c *cgroupChild) exit(t *testing.T) {
+	t.Helper()
+	c.in.Close()
+	if err := c.cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newCgroupRecorder(t *testing.T, opts record.CgroupRecorderOptions) *record.CgroupRecorder {
+	t.Helper()
+	needRoot(t)
+	r, err := record.NewCgroupRecorder(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+func cgroupID(t *testing.T, dir string) uint64 {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Ino
+}
+
+// countOf returns the counts of cgroup id, and whether it is counted.
+func countOf(t *testing.T, r *record.CgroupRecorder, id uint64) (record.CgroupCount, bool) {
+	t.Helper()
+	counts, err := r.Counts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range counts {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return record.CgroupCount{}, false
+}
+
+func native(name string) record.Call { return record.Call{Arch: syscalls.Native(), Name: name} }
+
+// A container started after WatchTree is counted from its first exec, while it runs;
+// its directory keeps its name once removed, and Forget frees its slot.
+func TestCgroupRecorderNewContainerAsRoot(t *testing.T) {
+	tree := scratchTree(t)
+	r := newCgroupRecorder(t, record.CgroupRecorderOptions{})
+	if err := r.WatchTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	// The pod's directory comes first, its container's a moment later, as with runc.
+	ctr := filepath.Join(tree, "pod1", "ctr1")
+	if err := os.MkdirAll(ctr, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	id := cgroupID(t, ctr)
+	child := startInCgroup(t, ctr)
+	child.getppid(t, 3)
+
+	c, ok := countOf(t, r, id)
+	if !ok {
+		t.Fatal("the container's cgroup is not counted")
+	}
+	if c.Tree != tree || c.Name != "pod1/ctr1" || c.StartedBefore || c.Gone {
+		t.Errorf("got tree %q name %q started before %v gone %v, want %q pod1/ctr1 false false", c.Tree, c.Name, c.StartedBefore, c.Gone, tree)
+	}
+	if n := c.Calls[native("getppid")]; n != 3 {
+		t.Errorf("getppid counted %d times, want 3", n)
+	}
+	if n := c.Calls[native("execve")]; n != 1 {
+		t.Errorf("execve counted %d times, want 1 (the workload's own)", n)
+	}
+	// What the parent did in the cgroup between fork and exec.
+	for _, name := range []string{"setpgid", "chdir"} {
+		if n := c.Calls[native(name)]; n != 0 {
+			t.Errorf("%s, made before the exec, counted %d times", name, n)
+		}
+	}
+
+	// Counted while it runs.
+	child.getppid(t, 2)
+	if c, _ = countOf(t, r, id); c.Calls[native("getppid")] != 5 {
+		t.Errorf("getppid counted %d times after 5 calls", c.Calls[native("getppid")])
+	}
+
+	child.exit(t)
+	if err := os.Remove(ctr); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the removed cgroup to be gone", func() bool {
+		c, _ = countOf(t, r, id)
+		return c.Gone
+	})
+	if c.Name != "pod1/ctr1" || c.Calls[native("getppid")] != 5 {
+		t.Errorf("gone cgroup: name %q, getppid %d; want pod1/ctr1, 5", c.Name, c.Calls[native("getppid")])
+	}
+	if s := r.Stats(); s.Counted != 1 || s.Free != record.DefaultMaxCgroups-1 {
+		t.Errorf("stats before Forget: %+v", s)
+	}
+	r.Forget(id)
+	if _, ok := countOf(t, r, id); ok {
+		t.Error("a forgotten cgroup is still counted")
+	}
+	if s := r.Stats(); s.Counted != 0 || s.Free != record.DefaultMaxCgroups {
+		t.Errorf("stats after Forget: %+v", s)
+	}
+}
+
+// A container already running when its tree is watched is counted from then on, and
+// says so; one outside every watched tree is not counted.
+func TestCgroupRecorderRunningAndOutsideAsRoot(t *testing.T) {
+	tree := scratchTree(t)
+	ctr := filepath.Join(tree, "ctr0")
+	outside := scratchTree(t)
+	for _, d := range []string{ctr} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	running := startInCgroup(t, ctr)
+	running.getppid(t, 4)
+	other := startInCgroup(t, outside)
+	// An empty cgroup present at WatchTree is counted from its first exec.
+	empty := filepath.Join(tree, "ctr-empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	r := newCgroupRecorder(t, record.CgroupRecorderOptions{})
+	rel, err := filepath.Rel(cgroupRoot(t), tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Relative to the root, as the agent may pass it.
+	if err := r.WatchTree(rel); err != nil {
+		t.Fatal(err)
+	}
+	running.getppid(t, 2)
+	other.getppid(t, 2)
+	late := startInCgroup(t, empty)
+	late.getppid(t, 1)
+
+	c, ok := countOf(t, r, cgroupID(t, ctr))
+	if !ok {
+		t.Fatal("the running container is not counted")
+	}
+	if !c.StartedBefore || c.Name != "ctr0" || c.Tree != rel {
+		t.Errorf("running container: started before %v, name %q, tree %q", c.StartedBefore, c.Name, c.Tree)
+	}
+	if n := c.Calls[native("getppid")]; n != 2 {
+		t.Errorf("getppid counted %d times, want the 2 made after WatchTree", n)
+	}
+	if c, ok := countOf(t, r, cgroupID(t, empty)); !ok || c.StartedBefore || c.Calls[native("execve")] != 1 || c.Calls[native("getppid")] != 1 {
+		t.Errorf("container started after WatchTree in an existing cgroup: counted %v, %+v", ok, c)
+	}
+	if _, ok := countOf(t, r, cgroupID(t, outside)); ok {
+		t.Error("a cgroup outside the tree is counted")
+	}
+	// Once unwatched, a new container below the tree is not counted.
+	if err := r.UnwatchTree(rel); err != nil {
+		t.Fatal(err)
+	}
+	after := filepath.Join(tree, "ctr-after")
+	if err := os.Mkdir(after, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	startInCgroup(t, after).getppid(t, 1)
+	if _, ok := countOf(t, r, cgroupID(t, after)); ok {
+		t.Error("a container started after UnwatchTree is counted")
+	}
+	if _, ok := countOf(t, r, cgroupID(t, ctr)); !ok {
+		t.Error("UnwatchTree dropped a counted cgroup")
+	}
+}
+
+// With every slot taken, a new container is not counted and Stats says so.
+func TestCgroupRecorderFullAsRoot(t *testing.T) {
+	tree := scratchTree(t)
+	r := newCgroupRecorder(t, record.CgroupRecorderOptions{MaxCgroups: 1})
+	if err := r.WatchTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	var ids []uint64
+	for _, name := range []string{"a", "b"} {
+		d := filepath.Join(tree, name)
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, cgroupID(t, d))
+		startInCgroup(t, d).getppid(t, 1)
+	}
+	if _, ok := countOf(t, r, ids[0]); !ok {
+		t.Error("the first container is not counted")
+	}
+	if _, ok := countOf(t, r, ids[1]); ok {
+		t.Error("the second container is counted with one slot")
+	}
+	s := r.Stats()
+	if s.Counted != 1 || s.Free != 0 || s.NotCounted != 1 || s.NotCountedExecs != 1 {
+		t.Errorf("stats %+v, want 1 counted, 0 free, 1 not counted after 1 exec", s)
+	}
+}
+
+// Calls of 32-bit code land on the compat architecture.
+func TestCgroupRecorderCompatArchAsRoot(t *testing.T) {
+	if syscalls.Native() != syscalls.X86_64 {
+		t.Skip("the i386 workload runs on x86_64 only")
+	}
+	needRoot(t)
+	prog := i386Program(t)
+	tree := scratchTree(t)
+	r := newCgroupRecorder(t, record.CgroupRecorderOptions{})
+	if err := r.WatchTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	ctr := filepath.Join(tree, "ctr")
+	if err := os.Mkdir(ctr, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := syscall.Open(ctr, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	cmd := exec.Command(prog)
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	c, ok := countOf(t, r, cgroupID(t, ctr))
+	if !ok {
+		t.Fatal("not counted")
+	}
+	want := map[record.Call]uint64{
+		native("execve"):                     1, // made by the 64-bit parent
+		{Arch: syscalls.X86, Name: "getpid"}: 1,
+		{Arch: syscalls.X86, Name: "exit"}:   1,
+	}
+	if fmt.Sprint(c.Calls) != fmt.Sprint(want) {
+		t.Errorf("calls %v, want %v", c.Calls, want)
+	}
+}
+
+// Close detaches both programs: none of them is left in the kernel.
+func TestCgroupRecorderCloseAsRoot(t *testing.T) {
+	needRoot(t)
+	before := loadedPrograms(t, "sc_cg_")
+	r := newCgroupRecorder(t, record.CgroupRecorderOptions{})
+	var ours []ebpf.ProgramID
+	for id := range loadedPrograms(t, "sc_cg_") {
+		if !before[id] {
+			ours = append(ours, id)
+		}
+	}
+	if len(ours) != 2 {
+		t.Fatalf("%d programs loaded, want 2", len(ours))
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The kernel frees a program a moment after its last reference goes.
+	waitFor(t, "the programs to be freed", func() bool {
+		now := loadedPrograms(t, "sc_cg_")
+		for _, id := range ours {
+			if now[id] {
+				return false
+			}
+		}
+		return true
+	})
+	if err := r.WatchTree(cgroupRoot(t)); err == nil {
+		t.Error("WatchTree after Close succeeded")
+	}
+}
+
+// loadedPrograms returns the ids of the BPF programs in the kernel whose name starts
+// with prefix.
+func loadedPrograms(t *testing.T, prefix string) map[ebpf.ProgramID]bool {
+	t.Helper()
+	ids := map[ebpf.ProgramID]bool{}
+	var id ebpf.ProgramID
+	for {
+		next, err := ebpf.ProgramGetNextID(id)
+		if err != nil {
+			return ids
+		}
+		id = next
+		p, err := ebpf.NewProgramFromID(id)
+		if err != nil {
+			continue
+		}
+		if info, err := p.Info(); err == nil && strings.HasPrefix(info.Name, prefix) {
+			ids[id] = true
+		}
+		p.Close()
+	}
+}
