@@ -126,8 +126,10 @@ type Collected struct {
 	Arches []syscalls.Arch
 	// Runtimes are the OCI runtimes whose needs were added.
 	Runtimes []string
-	// Notes say what had to be assumed: a node that is gone, a runtime not known for
-	// sure. Sorted, each once.
+	// Notes say what had to be assumed (a node that is gone, a runtime not known for
+	// sure) and what may be missing (a replica already running when the recording
+	// began). Sorted, each once. Those about runtimes are also in the runtime rule's
+	// comment.
 	Notes []string
 	// Empty says no replica of this container made a syscall: there is no profile,
 	// and one allowing nothing must not be installed.
@@ -160,6 +162,7 @@ func Collect(snaps []Snapshot, opts Options) ([]Collected, error) {
 		arches   map[syscalls.Arch]bool
 		runtimes map[string]bool
 		notes    map[string]bool
+		rtNotes  map[string]bool
 		calls    []call
 	}
 	by := map[string]*acc{}
@@ -167,12 +170,12 @@ func Collect(snaps []Snapshot, opts Options) ([]Collected, error) {
 		if s.Error != "" {
 			continue
 		}
-		arch, rts, notes := nodeFacts(s, opts)
+		arch, rts, archNote, rtNote := nodeFacts(s, opts)
 		for _, c := range s.Containers {
 			a := by[c.Container]
 			if a == nil {
 				a = &acc{rec: record.New("ebpf"), replicas: map[string]replica{}, arches: map[syscalls.Arch]bool{},
-					runtimes: map[string]bool{}, notes: map[string]bool{}}
+					runtimes: map[string]bool{}, notes: map[string]bool{}, rtNotes: map[string]bool{}}
 				by[c.Container] = a
 			}
 			ra := arch
@@ -188,8 +191,17 @@ func Collect(snaps []Snapshot, opts Options) ([]Collected, error) {
 			for _, rt := range rts {
 				a.runtimes[rt] = true
 			}
-			for _, n := range notes {
-				a.notes[n] = true
+			for _, n := range []string{archNote, rtNote} {
+				if n != "" {
+					a.notes[n] = true
+				}
+			}
+			if rtNote != "" {
+				a.rtNotes[rtNote] = true
+			}
+			if !c.Since.IsZero() {
+				a.notes[fmt.Sprintf("%s was already running when the recording began (counted from %s): what it made at start-up may be missing, so roll the profile out in complain mode first",
+					r.id, c.Since.UTC().Format(time.RFC3339))] = true
 			}
 			for _, sc := range c.Syscalls {
 				if sc.Count == 0 {
@@ -282,10 +294,10 @@ func Collect(snaps []Snapshot, opts Options) ([]Collected, error) {
 			}
 			p.Syscalls[i].Comment = comment
 		}
-		if len(c.Notes) > 0 {
+		if len(a.rtNotes) > 0 {
 			for i, r := range p.Syscalls {
 				if strings.HasPrefix(r.Comment, "needed by ") {
-					p.Syscalls[i].Comment += "; " + strings.Join(c.Notes, "; ")
+					p.Syscalls[i].Comment += "; " + strings.Join(slices.Sorted(maps.Keys(a.rtNotes)), "; ")
 				}
 			}
 		}
@@ -295,30 +307,28 @@ func Collect(snaps []Snapshot, opts Options) ([]Collected, error) {
 }
 
 // nodeFacts returns the architecture of s's node (ArchInvalid: take each container's
-// recorded one), its OCI runtimes and notes on what was assumed.
-func nodeFacts(s Snapshot, opts Options) (syscalls.Arch, []string, []string) {
-	var notes []string
+// recorded one), its OCI runtimes, and notes on what was assumed of each.
+func nodeFacts(s Snapshot, opts Options) (arch syscalls.Arch, runtimes []string, archNote, rtNote string) {
 	n, found := opts.Nodes[s.Node]
-	arch := n.Arch
+	arch = n.Arch
 	switch {
 	case !found:
-		notes = append(notes, fmt.Sprintf("node %s has no Node object (gone?): architecture taken from its snapshot", s.Node))
+		archNote = fmt.Sprintf("node %s has no Node object (gone?): architecture taken from its snapshot", s.Node)
 	case !arch.Valid():
-		notes = append(notes, fmt.Sprintf("node %s does not report a known architecture: architecture taken from its snapshot", s.Node))
+		archNote = fmt.Sprintf("node %s does not report a known architecture: architecture taken from its snapshot", s.Node)
 		arch = syscalls.ArchInvalid
 	}
 	if opts.Runtime != "" {
-		return arch, []string{opts.Runtime}, notes
+		return arch, []string{opts.Runtime}, archNote, ""
 	}
 	if !found {
-		notes = append(notes, fmt.Sprintf("node %s: its OCI runtime cannot be told, so what runc and crun need is allowed", s.Node))
-		return arch, []string{"crun", "runc"}, notes
+		return arch, []string{"crun", "runc"}, archNote, fmt.Sprintf("node %s: its OCI runtime cannot be told, so what runc and crun need is allowed", s.Node)
 	}
 	rts, unsure := OCIRuntimes(n.RuntimeVersion)
 	if unsure != "" {
-		notes = append(notes, fmt.Sprintf("node %s: %s, so what %s need is allowed", s.Node, unsure, strings.Join(rts, " and ")))
+		rtNote = fmt.Sprintf("node %s: %s, so what %s need is allowed", s.Node, unsure, strings.Join(rts, " and "))
 	}
-	return arch, rts, notes
+	return arch, rts, archNote, rtNote
 }
 
 // placedAs lists the names a call recorded as name on arch is allowed under on the

@@ -198,6 +198,21 @@ func TestCollectNodeGone(t *testing.T) {
 	if fmt.Sprint(cs[0].Runtimes) != "[crun]" || len(cs[0].Notes) != 1 {
 		t.Errorf("--runtime crun: runtimes %v, notes %q; want crun and only the arch note", cs[0].Runtimes, cs[0].Notes)
 	}
+	for _, r := range cs[0].Profile.Syscalls {
+		if strings.HasPrefix(r.Comment, "needed by ") && strings.Contains(r.Comment, "node old") {
+			t.Errorf("the runtime rule carries a note that is not about runtimes: %q", r.Comment)
+		}
+	}
+
+	// A replica already running when the recording began may lack its start-up calls.
+	snaps[0].Containers[0].Since = t0
+	cs, err = Collect(snaps, Options{Runtime: "crun"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs[0].Notes) != 2 || !strings.Contains(strings.Join(cs[0].Notes, "\n"), "old/a/p was already running when the recording began") {
+		t.Errorf("notes %q; want one saying old/a/p was already running", cs[0].Notes)
+	}
 }
 
 func TestEncodeBound(t *testing.T) {

@@ -193,6 +193,15 @@ func (o *k8sRecordCollectOptions) collect(ctx context.Context, client kubernetes
 		if s.Dropped > 0 {
 			fmt.Fprintf(errOut, "node %s: %d container(s) were left out of its snapshot by the size bound; the profiles lack them\n", s.Node, s.Dropped)
 		}
+		if s.NotCounted > 0 {
+			fmt.Fprintf(errOut, "node %s: %d cgroup(s) started without a recorder slot; what ran in them is missing from the profiles\n", s.Node, s.NotCounted)
+		}
+		if n := len(s.Unresolved) + s.UnresolvedDropped; n > 0 {
+			fmt.Fprintf(errOut, "node %s: %d cgroup(s) in matched pods name no container; their calls are in no profile\n", s.Node, n)
+		}
+		for _, n := range s.Notes {
+			fmt.Fprintf(errOut, "node %s: %s\n", s.Node, n)
+		}
 	}
 	collected, err := snapshot.Collect(snaps, snapshot.Options{Nodes: nodes, Runtime: o.runtime})
 	if err != nil {
