@@ -21,8 +21,9 @@ cluster=test/e2e/cluster
 
 [[ $(id -u) == 0 ]] || { echo "e2e: must run as root (containerd, runc, kubelet)" >&2; exit 2; }
 
-# Debian packages: etcd, containerd + runc, the CNI plugins, busybox for the images.
-pkgs=(etcd-server containerd runc containernetworking-plugins busybox-static curl openssl iproute2)
+# Debian packages: etcd, containerd + runc, the CNI plugins, busybox for the images,
+# redis for the image of the lifecycle test's server (lifecycle_test.go).
+pkgs=(etcd-server containerd runc containernetworking-plugins busybox-static curl openssl iproute2 redis-server redis-tools)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

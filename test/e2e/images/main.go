@@ -9,6 +9,10 @@
 //   - pause: a static Go program that holds the pod's namespaces (./pause);
 //   - busybox: Debian's busybox-static with a link for every applet and a
 //     small document root under /www for `busybox httpd`;
+//   - redis: Debian's redis-server and redis-cli with the shared libraries
+//     ld.so resolves for them on this machine (ldd at build time) and its
+//     dynamic loader, plus busybox-static (a shell and applets for the init
+//     container and for proving a profile denies what it does not allow);
 //   - agent: seccompctl built from this tree with CGO_ENABLED=0 for each
 //     -platform (an image index when there are several), or the static binary
 //     given with -seccompctl for the one platform.
@@ -45,7 +49,7 @@ func main() {
 	flag.StringVar(&ldflags, "ldflags", "-s -w", "go build -ldflags for the agent's seccompctl")
 	platform := flag.String("platform", runtime.GOOS+"/"+runtime.GOARCH, "comma-separated OS/ARCH list for the agent image")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: images [-o DIR] [-platform OS/ARCH,...] NAME=REF...\nNAME is one of pause, busybox, agent\n")
+		fmt.Fprintf(os.Stderr, "usage: images [-o DIR] [-platform OS/ARCH,...] NAME=REF...\nNAME is one of pause, busybox, redis, agent\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -104,6 +108,13 @@ func build(name, ref, dst string) error {
 		}
 		img.Files = files
 		img.Cmd = []string{"sh"}
+	case "redis":
+		files, err := redisFiles()
+		if err != nil {
+			return err
+		}
+		img.Files = files
+		img.Entrypoint = []string{"/usr/bin/redis-server"}
 	case "agent":
 		var imgs []*ociimage.Image
 		for _, p := range platforms {
@@ -121,7 +132,7 @@ func build(name, ref, dst string) error {
 		}
 		return ociimage.WriteLayout(dst, ref, imgs...)
 	default:
-		return fmt.Errorf("unknown image (want pause, busybox or agent)")
+		return fmt.Errorf("unknown image (want pause, busybox, redis or agent)")
 	}
 	return ociimage.WriteLayout(dst, ref, img)
 }
@@ -164,6 +175,90 @@ func busyboxFiles() ([]ociimage.File, error) {
 		files = append(files, ociimage.File{Path: "bin/" + applet, Link: "busybox"})
 	}
 	return files, nil
+}
+
+// redisBins are the redis programs of the redis image, from Debian's redis-server
+// and redis-tools.
+var redisBins = []string{"/usr/bin/redis-server", "/usr/bin/redis-cli"}
+
+// redisFiles lays out redis-server and redis-cli with what ld.so loads for them,
+// busybox with its applets, and /data for the server's dump file.
+func redisFiles() ([]ociimage.File, error) {
+	files, err := busyboxFiles()
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, ociimage.File{Path: "data", Dir: true, Mode: 0o1777})
+	seen := map[string]bool{}
+	for _, bin := range redisBins {
+		if _, err := os.Stat(bin); err != nil {
+			return nil, fmt.Errorf("%w (apt-get install redis-server redis-tools)", err)
+		}
+		// redis-server is a link to redis-check-rdb, which acts on the name it is
+		// run as: the image holds the program itself under the server's name.
+		real, err := filepath.EvalSymlinks(bin)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, ociimage.File{Path: strings.TrimPrefix(bin, "/"), Source: real, Mode: 0o755})
+		libs, err := sharedLibraries(bin)
+		if err != nil {
+			return nil, err
+		}
+		for _, lib := range libs {
+			if seen[lib] {
+				continue
+			}
+			seen[lib] = true
+			real, err := filepath.EvalSymlinks(lib)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, ociimage.File{Path: strings.TrimPrefix(lib, "/"), Source: real, Mode: 0o755})
+		}
+	}
+	return files, nil
+}
+
+// sharedLibraries returns the absolute paths at which ld.so finds bin's shared
+// libraries, its loader included, as ldd (ld.so in its tracing mode) reports them.
+// The image lays each out at that path, so the loader finds it the same way.
+func sharedLibraries(bin string) ([]string, error) {
+	cmd := exec.Command("ldd", bin)
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("ldd %s: %w", bin, err)
+	}
+	return parseLdd(string(out))
+}
+
+// parseLdd reads ldd's lines "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)"
+// and "/lib64/ld-linux-x86-64.so.2 (0x...)"; the vDSO has no file. A library
+// ld.so did not find fails the build: the image would not start.
+func parseLdd(out string) ([]string, error) {
+	var libs []string
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if strings.Contains(line, "not found") {
+			return nil, fmt.Errorf("ldd: %s", line)
+		}
+		path := line
+		if _, after, ok := strings.Cut(line, "=>"); ok {
+			path = strings.TrimSpace(after)
+		}
+		path, _, _ = strings.Cut(path, " (")
+		if strings.HasPrefix(path, "/") {
+			libs = append(libs, path)
+		}
+	}
+	if len(libs) == 0 {
+		return nil, fmt.Errorf("ldd found no library (is the program static?)")
+	}
+	return libs, nil
 }
 
 // checkStatic fails unless bin is a statically linked ELF executable: the
