@@ -26,7 +26,14 @@ const (
 var agent struct {
 	once sync.Once
 	err  error
+	// records is whether the installed agent records (`k8s install --record`):
+	// only when this build's agent has --record.
+	records bool
 }
+
+// snapshotInterval is how often the recording agent writes its snapshots in the
+// tests: short, so that status and collect see a recording within seconds.
+const snapshotInterval = "5s"
 
 // ensureAgent installs the node agent once per run with `seccompctl k8s install`
 // and waits for its DaemonSet to be ready on the node.
@@ -41,9 +48,18 @@ func ensureAgent(t *testing.T) {
 }
 
 func installAgent(t *testing.T) error {
-	r := seccompctl(t, "", "k8s", "install", "--image", env["E2E_IMAGE_AGENT"], "--image-pull-policy", "Never",
+	args := []string{"k8s", "install", "--image", env["E2E_IMAGE_AGENT"], "--image-pull-policy", "Never",
 		"--kubelet-root", env["E2E_KUBELET_ROOT"], "--port", env["E2E_AGENT_PORT"],
-		"--monitor", "--cri-socket", env["E2E_CONTAINERD_SOCK"], "--runtime", "runc")
+		"--monitor", "--cri-socket", env["E2E_CONTAINERD_SOCK"], "--runtime", "runc"}
+	if h := seccompctl(t, "", "agent", "--help"); strings.Contains(h.Stdout, "--record") {
+		root, err := hostCgroup2()
+		if err != nil {
+			return err
+		}
+		args = append(args, "--record", "--cgroup-root", root, "--snapshot-interval", snapshotInterval)
+		agent.records = true
+	}
+	r := seccompctl(t, "", args...)
 	if r.Code != 0 {
 		return fmt.Errorf("seccompctl k8s install: %s", r)
 	}
@@ -122,6 +138,25 @@ func adaptAgent(manifests string) (string, error) {
 		docs[i] = "\n" + string(out)
 	}
 	return strings.Join(docs, "\n---"), nil
+}
+
+// hostCgroup2 returns where this host mounts the cgroup v2 hierarchy:
+// /sys/fs/cgroup on a pure cgroup v2 host, /sys/fs/cgroup/unified on a hybrid one.
+func hostCgroup2() (string, error) {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		// "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ... - FSTYPE SOURCE SUPER"
+		f := strings.Fields(line)
+		for i := range f {
+			if f[i] == "-" && i+1 < len(f) && f[i+1] == "cgroup2" && len(f) > 4 && f[3] == "/" {
+				return f[4], nil
+			}
+		}
+	}
+	return "", fmt.Errorf("no cgroup v2 hierarchy is mounted on this host: the agent cannot record")
 }
 
 func dig(m map[string]any, keys ...string) any {
