@@ -1,0 +1,199 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// perfLoop is the syscall-bound loop: 1,500,000 one-byte reads and as many writes.
+const perfLoop = "time dd if=/dev/zero of=/dev/null bs=1 count=1500000 2>/dev/null"
+
+// TestPerfRecordingOverhead measures what recording costs, side by side in one run
+// on the real cluster: the wall time of perfLoop in a pod while it is recorded
+// against the same pod unrecorded, and in another pod (outside the recording) while
+// the recording runs against no recording at all. It reports figures and asserts
+// nothing about them (timing is not a test result); it runs only with
+// E2E_PERF=1, as docs/benchmarks.md says:
+//
+//	E2E_PERF=1 E2E_RUN=TestPerfRecordingOverhead make e2e
+//
+// The recorder is the agent (`k8s record`) when this build's agent records, else
+// `seccompctl record --mode ebpf --cgroup` on the node, which the output names.
+func TestPerfRecordingOverhead(t *testing.T) {
+	if os.Getenv("E2E_PERF") != "1" {
+		t.Skip("a measurement, not a test: E2E_PERF=1 runs it (docs/benchmarks.md)")
+	}
+	rounds := 7
+	loadavg, _ := os.ReadFile("/proc/loadavg")
+	if n, err := strconv.Atoi(os.Getenv("E2E_PERF_ROUNDS")); err == nil && n > 0 {
+		rounds = n
+	}
+	ensureAgent(t)
+	ns := namespace(t, "e2e-perf")
+	for _, name := range []string{"perf-rec", "perf-other"} {
+		apply(t, fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata:
+  name: %[2]s
+  namespace: %[1]s
+  labels: {app: %[2]s, e2e: perf}
+spec:
+  automountServiceAccountToken: false
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: loop
+      image: %[3]s
+      imagePullPolicy: Never
+      command: [sleep, "3600"]
+`, ns, name, env["E2E_IMAGE_BUSYBOX"]))
+	}
+	for _, name := range []string{"perf-rec", "perf-other"} {
+		must(t, kubectl(t, "", "-n", ns, "wait", "--for=condition=Ready", "pod/"+name, "--timeout=120s"), "pod "+name+" Ready")
+	}
+
+	// Each round measures both pods without recording, then while perf-rec is
+	// recorded, each time in alternating order, so that a machine getting busier
+	// or quieter during the run weighs on both columns alike.
+	var off, on [2][]loopTimes
+	pods := [2]string{"perf-rec", "perf-other"}
+	var recorder string
+	for i := 0; i < rounds; i++ {
+		order := []int{0, 1}
+		if i%2 == 1 {
+			order = []int{1, 0}
+		}
+		for _, p := range order {
+			off[p] = append(off[p], loopTime(t, ns, pods[p]))
+		}
+		var stop func()
+		stop, recorder = startPerfRecording(t, ns)
+		for _, p := range order {
+			on[p] = append(on[p], loopTime(t, ns, pods[p]))
+		}
+		stop()
+		t.Logf("round %d: not recording %v %v; recording perf-rec %v %v", i+1, off[0][i], off[1][i], on[0][i], on[1][i])
+	}
+
+	row := func(name string, p int) string {
+		offW, onW := median(off[p], wall), median(on[p], wall)
+		offC, onC := median(off[p], cpu), median(on[p], cpu)
+		return fmt.Sprintf("| %s | %v | %v | %.2f× | %v | %v | %.2f× |\n", name,
+			offW, onW, float64(onW)/float64(offW), offC, onC, float64(onC)/float64(offC))
+	}
+	report := fmt.Sprintf("recorder: %s; loop: %s; %d rounds, medians; load average before: %s\n"+
+		"| pod | wall, not recording | wall, recording perf-rec | ratio | CPU (user+sys), not recording | CPU, recording | ratio |\n"+
+		"|---|---|---|---|---|---|---|\n",
+		recorder, perfLoop, rounds, strings.Join(strings.Fields(string(loadavg))[:3], " "))
+	report += row("perf-rec (recorded)", 0) + row("perf-other (outside the recording)", 1)
+	t.Log("\n" + report)
+	if out := os.Getenv("E2E_PERF_OUT"); out != "" {
+		if err := os.WriteFile(out, []byte(report), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// loopTimes is what busybox's time says of one run of perfLoop.
+type loopTimes struct{ real, user, sys time.Duration }
+
+func (l loopTimes) String() string { return fmt.Sprintf("%v (cpu %v)", l.real, l.user+l.sys) }
+
+func wall(l loopTimes) time.Duration { return l.real }
+func cpu(l loopTimes) time.Duration  { return l.user + l.sys }
+
+// loopTime runs perfLoop in the pod and returns the times busybox's time reports.
+func loopTime(t *testing.T, ns, pod string) loopTimes {
+	t.Helper()
+	r := must(t, kubectl(t, "", "-n", ns, "exec", pod, "--", "sh", "-c", perfLoop+" 2>&1"), "loop in "+pod)
+	// busybox: "real\t0m 1.23s", "user\t...", "sys\t..."
+	var lt loopTimes
+	found := 0
+	for _, line := range strings.Split(r.Stdout+r.Stderr, "\n") {
+		f := strings.SplitN(strings.TrimSpace(line), "\t", 2)
+		if len(f) != 2 {
+			continue
+		}
+		var m int
+		var sec float64
+		if _, err := fmt.Sscanf(strings.TrimSpace(f[1]), "%dm %fs", &m, &sec); err != nil {
+			continue
+		}
+		d := time.Duration(m)*time.Minute + time.Duration(sec*float64(time.Second))
+		switch f[0] {
+		case "real":
+			lt.real, found = d, found+1
+		case "user":
+			lt.user, found = d, found+1
+		case "sys":
+			lt.sys, found = d, found+1
+		}
+	}
+	if found != 3 {
+		t.Fatalf("no real, user and sys times in the loop's output: %s", r)
+	}
+	return lt
+}
+
+// startPerfRecording records perf-rec and returns how to stop it and what records.
+func startPerfRecording(t *testing.T, ns string) (stop func(), recorder string) {
+	t.Helper()
+	if agent.records {
+		req := strings.TrimSpace(must(t, seccompctl(t, "", "k8s", "record", "-l", "app=perf-rec", "-n", ns), "k8s record").Stdout)
+		eventually(t, 90*time.Second, "the agent recording perf-rec", func() (bool, string) {
+			r := seccompctl(t, "", "k8s", "record", "status", req)
+			return r.Code == 0 && strings.Contains(r.Stdout, "perf-rec"), r.String()
+		})
+		return func() { must(t, seccompctl(t, "", "k8s", "record", "stop", req), "k8s record stop") }, "the agent (k8s record)"
+	}
+	// The pod's container cgroup, relative to the host's cgroup v2 mount.
+	root, err := hostCgroup2()
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := jsonpath(t, ns, "pod/perf-rec", "{.metadata.uid}")
+	id := strings.TrimPrefix(jsonpath(t, ns, "pod/perf-rec", "{.status.containerStatuses[0].containerID}"), "containerd://")
+	dirs, _ := filepath.Glob(filepath.Join(root, "kubepods", "*", "pod"+uid, id))
+	if more, _ := filepath.Glob(filepath.Join(root, "kubepods", "pod"+uid, id)); len(more) > 0 {
+		dirs = append(dirs, more...)
+	}
+	if len(dirs) != 1 {
+		t.Fatalf("the container cgroup of perf-rec (pod %s, container %s) under %s: found %v", uid, id, root, dirs)
+	}
+	cmd := exec.Command(seccompctlBin, "record", "--mode", "ebpf", "--complete", "none",
+		"--cgroup", strings.TrimPrefix(dirs[0], root), "-o", filepath.Join(t.TempDir(), "perf.json"))
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second) // loading and attaching the program
+	return func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("seccompctl record --cgroup: %v\n%s", err, out.String())
+		}
+		t.Logf("seccompctl record --cgroup: %s", out.String())
+	}, "seccompctl record --mode ebpf --cgroup (the agent of this build does not record)"
+}
+
+func median(ls []loopTimes, of func(loopTimes) time.Duration) time.Duration {
+	var s []time.Duration
+	for _, l := range ls {
+		s = append(s, of(l))
+	}
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
+}
