@@ -211,4 +211,35 @@ func TestAPIServerCollectApply(t *testing.T) {
 	if cm, err := admin.CoreV1().ConfigMaps(agentNS).Get(ctx, "tool", metav1.GetOptions{}); err != nil || cm.Data["x"] != "y" {
 		t.Errorf("the foreign ConfigMap changed: %+v, %v", cm, err)
 	}
+	if got := cm.Annotations[kube.AnnotationRecordedFrom]; got != "shop/-l app=web" {
+		t.Errorf("ConfigMap web names %q as recorded from; want shop/-l app=web", got)
+	}
+
+	// Another workload whose container is also named web does not replace the first's
+	// profile; with --prefix it gets its own.
+	code, out, errOut = runCLI(t, append([]string{"k8s", "record", "-l", "app=other", "-n", "shop"}, common...)...)
+	if code != 0 {
+		t.Fatalf("k8s record: exit %d, stderr %s", code, errOut)
+	}
+	other := strings.TrimSpace(out)
+	writeSnapshot(t, admin, agentNS, snapshot.Snapshot{Request: other, Node: amd, Written: t0, Containers: []snapshot.Container{
+		c("other-1", "web", syscalls.X86_64, seen("read"), seen("uname")),
+	}})
+	dir := t.TempDir()
+	code, _, errOut = runCLI(t, append([]string{"k8s", "record", "collect", other, "-o", dir, "--apply"}, common...)...)
+	if code != 1 || !strings.Contains(errOut, "holds the profile recorded from shop/-l app=web; not overwritten") {
+		t.Errorf("collect of another workload over web: exit %d, stderr %s; want 1 and not overwritten", code, errOut)
+	}
+	code, out, errOut = runCLI(t, append([]string{"k8s", "record", "collect", other, "-o", dir, "--apply", "--prefix", "other-"}, common...)...)
+	if code != 0 || !strings.Contains(out, "configmap "+agentNS+"/other-web created: other-web.json") {
+		t.Errorf("collect --prefix other-: exit %d, stdout %s, stderr %s; want other-web created", code, out, errOut)
+	}
+	// Made for a runc node only, it lacks what crun needs: an agent linting for every
+	// runtime would refuse it, and collect says how to install the agent instead.
+	if !strings.Contains(errOut, "install the agent with --runtime runc") {
+		t.Errorf("collect of a runc-only profile does not say the agent needs --runtime runc:\n%s", errOut)
+	}
+	if _, err := profile.Load(filepath.Join(dir, "other-web.json")); err != nil {
+		t.Errorf("the prefixed file: %v", err)
+	}
 }

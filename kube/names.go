@@ -14,6 +14,10 @@ const (
 	LabelProfiles = "seccompctl.io/profiles"
 	// LabelStatus marks the agent's per-node status ConfigMaps.
 	LabelStatus = "seccompctl.io/status"
+	// AnnotationRecordedFrom, on a profiles ConfigMap 'k8s record collect --apply'
+	// made, names the workload recorded ("shop/deploy/web"): a later collect of another
+	// workload whose container has the same name must not replace it.
+	AnnotationRecordedFrom = "seccompctl.io/recorded-from"
 
 	DefaultNamespace   = "seccompctl-system"
 	DefaultKubeletRoot = "/var/lib/kubelet"

@@ -71,6 +71,9 @@ type Options struct {
 	// IncludeUnattributed counts violations with no known profile (a process outside a
 	// pod, or one the runtime did not describe) as this profile's.
 	IncludeUnattributed bool
+	// Runtimes are the OCI runtimes lint checks the promoted profile for, as the
+	// agent's --runtime; empty means every runtime lint knows.
+	Runtimes []string
 }
 
 // Seen is one syscall logged under the complain-mode profile.
@@ -187,7 +190,7 @@ func Promote(p *profile.Profile, vs []monitor.Violation, opts Options) (*Result,
 			res.Refused = append(res.Refused, fmt.Sprintf("clean for only %s (last logged at %s); --clean-for asks for %s", clean.Round(time.Second), res.CleanSince.UTC().Format(time.RFC3339), opts.CleanFor))
 		}
 	}
-	fs, err := lint.Lint(out, lint.Options{})
+	fs, err := lint.Lint(out, lint.Options{Runtimes: opts.Runtimes})
 	if err != nil {
 		return nil, fmt.Errorf("linting the promoted profile: %w", err)
 	}

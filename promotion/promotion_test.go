@@ -7,9 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seccompctl/seccompctl/generate"
 	"github.com/seccompctl/seccompctl/kube"
 	"github.com/seccompctl/seccompctl/monitor"
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/record"
+	"github.com/seccompctl/seccompctl/syscalls"
 )
 
 // complainProfile is docker's default profile, less sysinfo and uname, in complain mode: realistic enough that
@@ -190,5 +193,38 @@ func TestPromoteAggregatedLines(t *testing.T) {
 	rule := res.Profile.Syscalls[len(res.Profile.Syscalls)-1]
 	if !strings.Contains(rule.Comment, "9 time(s) on n1, n2") {
 		t.Errorf("comment %q does not give the aggregated count", rule.Comment)
+	}
+}
+
+// TestPromoteRuntimes: a profile made for runc nodes lacks what crun needs; lint for
+// every runtime refuses its promotion, lint for runc (the agent's --runtime runc) does not.
+func TestPromoteRuntimes(t *testing.T) {
+	rec := record.New("ebpf")
+	for _, n := range []string{"read", "write", "uname"} {
+		rec.Add(record.Call{Arch: syscalls.X86_64, Name: n}, 1)
+	}
+	enforcing, _, err := generate.Profile(rec, generate.Options{Runtime: "runc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, enforced, err := kube.Complain(enforcing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Key: "web.json", Enforced: enforced, Now: now}
+	res, err := Promote(p, []monitor.Violation{logged("getcwd", "web-1", now.Add(-time.Hour))}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Refused) != 1 || !strings.Contains(res.Refused[0], "SC2001 crun") {
+		t.Errorf("linted for every runtime: refused %q; want crun's SC2001", res.Refused)
+	}
+	opts.Runtimes = []string{"runc"}
+	res, err = Promote(p, []monitor.Violation{logged("getcwd", "web-1", now.Add(-time.Hour))}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Refused) != 0 || len(res.Added) != 1 {
+		t.Errorf("linted for runc: refused %q, added %+v; want getcwd added", res.Refused, res.Added)
 	}
 }

@@ -27,12 +27,15 @@ import (
 type k8sRecordCollectOptions struct {
 	k8sRecordReadOptions
 	dir      string
+	prefix   string
 	runtime  string
 	apply    bool
 	complain bool
 	force    bool
 	format   string
 	now      func() time.Time
+	// recordedFrom names the recorded workload (AnnotationRecordedFrom).
+	recordedFrom string
 }
 
 func newCmdK8sRecordCollect(app *App) *cobra.Command {
@@ -66,14 +69,17 @@ mode (as 'k8s configmap --complain': what the profile would deny is allowed and 
 'k8s promote --apply' enforces it later); the files in DIR stay the enforcing profiles.
 A profile lint finds errors in is not applied (the agent would refuse it) unless
 --force; then nothing is applied. An existing ConfigMap of that name without the
-agent's label is not overwritten. An update carries the resourceVersion read, so a
+agent's label is not overwritten, nor one that holds the profile recorded from another
+workload (its ` + kube.AnnotationRecordedFrom + ` annotation): containers of different
+workloads often share a name (app), so give each workload's profiles a --prefix
+(--prefix web- gives DIR/web-app.json and ConfigMap web-app). An update carries the resourceVersion read, so a
 concurrent change is refused, not overwritten. Needs get, create and update on
 ConfigMaps in the agent's namespace.
 
 Exit codes: 0 written (and applied); 1 nothing recorded yet, or not applied (lint
 errors, a ConfigMap changed concurrently or not the agent's); 2 bad input.`,
 		Example: `  ` + app.Name + ` k8s record collect recording-x7k2p -o profiles/
-  ` + app.Name + ` k8s record collect recording-x7k2p -o profiles/ --apply --complain
+  ` + app.Name + ` k8s record collect recording-x7k2p -o profiles/ --prefix web- --apply --complain
   ` + app.Name + ` k8s record collect recording-x7k2p -o profiles/ --apply --format json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return opts.run(contextOf(cmd), args[0]) },
@@ -81,6 +87,7 @@ errors, a ConfigMap changed concurrently or not the agent's); 2 bad input.`,
 	opts.flags(cmd)
 	f := cmd.Flags()
 	f.StringVarP(&opts.dir, "output", "o", "", "directory to write the profiles into")
+	f.StringVar(&opts.prefix, "prefix", "", "put PREFIX before every profile's name: DIR/<prefix><container>.json, ConfigMap <prefix><container>")
 	f.StringVar(&opts.runtime, "runtime", "", "the OCI runtime of every node: runc, crun or none (default: from each node's container runtime)")
 	f.BoolVar(&opts.apply, "apply", false, "also create or update the profiles' ConfigMaps in the agent's namespace")
 	f.BoolVar(&opts.complain, "complain", false, "with --apply: apply the profiles in complain mode (defaultAction SCMP_ACT_LOG)")
@@ -135,10 +142,11 @@ func (o *k8sRecordCollectOptions) run(ctx context.Context, name string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	_, snaps, err := readRecording(ctx, client, o.agentNamespace, name)
+	req, snaps, err := readRecording(ctx, client, o.agentNamespace, name)
 	if err != nil {
 		return err
 	}
+	o.recordedFrom = req.Namespace + "/" + req.Target
 	nodes, warning, err := readNodes(ctx, client, snaps)
 	if err != nil {
 		return err
@@ -210,8 +218,12 @@ func (o *k8sRecordCollectOptions) collect(ctx context.Context, client kubernetes
 	var res collectResult
 	var profiles []snapshot.Collected
 	notes := map[string]bool{}
-	for _, c := range collected {
-		if err := kube.ValidProfileName(c.Container + ".json"); err != nil {
+	for i := range collected {
+		c := &collected[i]
+		if err := kube.ValidProfileName(o.prefix + c.Container + ".json"); err != nil {
+			if o.prefix != "" {
+				return UsageError(fmt.Errorf("k8s record collect: --prefix %q: %w", o.prefix, err))
+			}
 			return FailError(fmt.Errorf("k8s record collect: container name from a snapshot: %w", err))
 		}
 		for _, n := range c.Notes {
@@ -222,7 +234,7 @@ func (o *k8sRecordCollectOptions) collect(ctx context.Context, client kubernetes
 			fmt.Fprintf(errOut, "container %s recorded nothing in any replica: no profile written or applied (one allowing nothing would stop it)\n", c.Container)
 			continue
 		}
-		profiles = append(profiles, c)
+		profiles = append(profiles, *c)
 	}
 	res.Notes = slices.Sorted(maps.Keys(notes))
 	for _, n := range res.Notes {
@@ -235,7 +247,7 @@ func (o *k8sRecordCollectOptions) collect(ctx context.Context, client kubernetes
 		return UsageError(fmt.Errorf("output directory %s: %w", o.dir, err))
 	}
 	for _, c := range profiles {
-		path := filepath.Join(o.dir, c.Container+".json")
+		path := filepath.Join(o.dir, o.prefix+c.Container+".json")
 		if err := profile.WriteFile(path, c.Profile); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
@@ -273,9 +285,9 @@ func (o *k8sRecordCollectOptions) applyAll(ctx context.Context, client kubernete
 	var cms []*corev1.ConfigMap
 	var refused []string
 	for _, c := range profiles {
-		key := c.Container + ".json"
+		key := o.prefix + c.Container + ".json"
 		p := c.Profile
-		cmOpts := kube.ConfigMapOptions{Name: c.Container, Namespace: o.agentNamespace}
+		cmOpts := kube.ConfigMapOptions{Name: o.prefix + c.Container, Namespace: o.agentNamespace}
 		if o.complain {
 			cp, enforced, err := kube.Complain(p)
 			if err != nil {
@@ -285,23 +297,26 @@ func (o *k8sRecordCollectOptions) applyAll(ctx context.Context, client kubernete
 			cmOpts.Complain = map[string]kube.Enforced{key: enforced}
 			cmOpts.ComplainSince = o.now()
 		}
-		fs, err := lint.Lint(p, lint.Options{})
+		// Linted for the OCI runtimes of the nodes it runs on: a profile for runc-only
+		// nodes lacks what crun needs, and lint for every runtime would say so.
+		fs, err := lint.Lint(p, lint.Options{Runtimes: c.Runtimes})
 		if err != nil {
 			return nil, fmt.Errorf("linting %s: %w", key, err)
 		}
 		if n := lint.Count(fs, lint.Error); n > 0 {
-			var msgs []string
-			for _, f := range fs {
-				if f.Severity == lint.Error {
-					msgs = append(msgs, f.Rule+" "+f.Message)
-				}
-			}
-			why := fmt.Sprintf("%s: lint finds %d error(s), the agent would refuse it: %s", key, n, strings.Join(msgs, "; "))
+			why := fmt.Sprintf("%s: lint finds %d error(s), the agent would refuse it: %s", key, n, lintErrors(fs))
 			if !o.force {
 				refused = append(refused, why)
 				continue
 			}
 			fmt.Fprintf(o.app.ErrOut, "warning: applying anyway (--force): %s\n", why)
+		} else if len(c.Runtimes) > 0 {
+			// An agent left at its default lints for every runtime lint knows.
+			all, err := lint.Lint(p, lint.Options{})
+			if err == nil && lint.Count(all, lint.Error) > 0 {
+				fmt.Fprintf(o.app.ErrOut, "warning: %s is for nodes running %s; an agent that lints for every runtime (its default) refuses it (%s): install the agent with --runtime %s\n",
+					key, strings.Join(c.Runtimes, " and "), lintErrors(all), strings.Join(c.Runtimes, ","))
+			}
 		}
 		data, err := p.Marshal()
 		if err != nil {
@@ -310,6 +325,12 @@ func (o *k8sRecordCollectOptions) applyAll(ctx context.Context, client kubernete
 		cm, err := kube.ConfigMap(cmOpts, []kube.ProfileFile{{Key: key, Data: data}})
 		if err != nil {
 			return nil, UsageError(fmt.Errorf("k8s record collect: %w", err))
+		}
+		if o.recordedFrom != "" {
+			if cm.Annotations == nil {
+				cm.Annotations = map[string]string{}
+			}
+			cm.Annotations[kube.AnnotationRecordedFrom] = o.recordedFrom
 		}
 		cms = append(cms, cm)
 	}
@@ -337,6 +358,17 @@ func (o *k8sRecordCollectOptions) applyAll(ctx context.Context, client kubernete
 	return out, nil
 }
 
+// lintErrors lists the error findings of fs, "RULE message; ...".
+func lintErrors(fs []lint.Finding) string {
+	var msgs []string
+	for _, f := range fs {
+		if f.Severity >= lint.Error {
+			msgs = append(msgs, f.Rule+" "+f.Message)
+		}
+	}
+	return strings.Join(msgs, "; ")
+}
+
 // errNotOurs is an existing ConfigMap without the agent's label.
 var errNotOurs = errors.New("not labelled " + kube.LabelProfiles + "=true")
 
@@ -358,6 +390,9 @@ func applyConfigMap(ctx context.Context, client kubernetes.Interface, want *core
 	}
 	if cur.Labels[kube.LabelProfiles] != "true" {
 		return "", fmt.Errorf("ConfigMap %s/%s exists and is %w; not overwritten (delete or rename it)", want.Namespace, want.Name, errNotOurs)
+	}
+	if from, ok := cur.Annotations[kube.AnnotationRecordedFrom]; ok && from != want.Annotations[kube.AnnotationRecordedFrom] {
+		return "", fmt.Errorf("ConfigMap %s/%s holds the profile recorded from %s; not overwritten (name this workload's profiles apart with --prefix)", want.Namespace, want.Name, from)
 	}
 	next := cur.DeepCopy()
 	next.Data, next.BinaryData = want.Data, nil
