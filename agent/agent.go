@@ -44,6 +44,7 @@ type Agent struct {
 	validate *cachedValidator
 	status   *statusReporter
 	logged   *LoggedStore
+	pods     *recorder // records pods for recording requests; nil without Config.Record
 
 	recorder    record.EventRecorder
 	broadcaster record.EventBroadcaster
@@ -119,6 +120,22 @@ func New(cfg Config, opts ...Option) (*Agent, error) {
 	}
 	a.logged = lg
 	a.observeLogged()
+	if cfg.Record {
+		if a.cfg.CgroupRoot == "" {
+			mi, err := os.ReadFile("/proc/self/mountinfo")
+			if err != nil {
+				return nil, fmt.Errorf("finding the cgroup v2 mount: %w", err)
+			}
+			if a.cfg.CgroupRoot, err = cgroup2Mount(string(mi)); err != nil {
+				return nil, err
+			}
+		}
+		if fi, err := os.Stat(a.cfg.CgroupRoot); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("cgroup root %s: not a directory (pass the host's cgroup v2 mount as --cgroup-root)", a.cfg.CgroupRoot)
+		}
+		root, max := a.cfg.CgroupRoot, a.cfg.RecordMaxCgroups
+		a.pods = newRecorder(a.cfg, a.log, a.client, a.metrics, func() (cgroupSource, error) { return newCgroupSource(root, max) })
+	}
 	a.status = &statusReporter{client: a.client, namespace: cfg.Namespace, node: cfg.NodeName,
 		dir: st.Path(), duration: 3 * cfg.ResyncPeriod}
 	return a, nil
@@ -206,6 +223,17 @@ func (a *Agent) Run(ctx context.Context) error {
 		if err := a.startMonitor(ctx); err != nil {
 			return err
 		}
+	}
+	if a.pods != nil {
+		// Its last snapshots are written when ctx ends; Run returns after them.
+		recorded := make(chan struct{})
+		go func() {
+			if err := a.pods.run(ctx); err != nil {
+				a.log.Error("recording stopped", "err", err)
+			}
+			close(recorded)
+		}()
+		defer func() { <-recorded }()
 	}
 	// The last save runs when ctx ends; Run returns only after it, so a restart reads it.
 	saved := make(chan struct{})

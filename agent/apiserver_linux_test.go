@@ -41,6 +41,9 @@ func TestMain(m *testing.M) {
 	if cfg := os.Getenv(agentProcessEnv); cfg != "" {
 		os.Exit(agentProcess(cfg))
 	}
+	if spec := os.Getenv(syscallChildEnv); spec != "" {
+		os.Exit(syscallChild(spec))
+	}
 	code := m.Run()
 	if shared.cp != nil {
 		shared.cp.Stop()

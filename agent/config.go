@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -59,6 +60,25 @@ type Config struct {
 	StateDir string
 	// MaxLogged caps the entries of that file. Default DefaultMaxLogged.
 	MaxLogged int
+	// Record acts on recording requests ('k8s record'): the node's pods they match are
+	// recorded with the eBPF recorder, per container, into a snapshot Lease per request.
+	// Needs root (CAP_BPF, CAP_PERFMON or CAP_SYS_ADMIN) and the host's cgroup v2
+	// hierarchy (CgroupRoot). Default false.
+	Record bool
+	// CgroupRoot is where the host's cgroup v2 hierarchy is mounted in the agent's view
+	// (the DaemonSet mounts it from the host, as /host/sys/fs/cgroup/unified on a hybrid
+	// host). Default: the cgroup2 mount in /proc/self/mountinfo.
+	CgroupRoot string
+	// KubeletCgroupRoot is the kubelet's --cgroup-root, relative to CgroupRoot: the
+	// directory holding its kubepods (or kubepods.slice) tree. Default "" (the top).
+	KubeletCgroupRoot string
+	// RecordMaxCgroups is how many cgroups (containers and pod sandboxes) the eBPF
+	// recorder counts at once; its kernel memory is fixed by it. Default 0: the
+	// recorder's default (record.DefaultMaxCgroups).
+	RecordMaxCgroups int
+	// SnapshotInterval is how often each recording request's snapshot Lease is written
+	// (and when a request ends or the agent stops). Default 30s.
+	SnapshotInterval time.Duration
 }
 
 // SetDefaults fills in unset fields and checks the result.
@@ -116,6 +136,21 @@ func (c *Config) SetDefaults() error {
 		if !contains(lint.Runtimes(), r) {
 			return fmt.Errorf("unknown runtime %q (want one of %v)", r, lint.Runtimes())
 		}
+	}
+	if c.RecordMaxCgroups < 0 {
+		return fmt.Errorf("record max cgroups %d: want a positive number, or 0 for the default", c.RecordMaxCgroups)
+	}
+	if c.SnapshotInterval == 0 {
+		c.SnapshotInterval = 30 * time.Second
+	}
+	if c.SnapshotInterval < 100*time.Millisecond {
+		return errors.New("snapshot interval must be at least 100ms")
+	}
+	// The kubelet writes its --cgroup-root as an absolute cgroup path; below CgroupRoot
+	// it is relative, and cleaning it as a rooted path keeps it from climbing out.
+	c.KubeletCgroupRoot = strings.TrimPrefix(filepath.Clean("/"+c.KubeletCgroupRoot), "/")
+	if c.CgroupRoot != "" && !filepath.IsAbs(c.CgroupRoot) {
+		return fmt.Errorf("cgroup root %q must be an absolute path", c.CgroupRoot)
 	}
 	if c.CRISocket == "" {
 		c.CRISocket = kube.DefaultCRISocket

@@ -16,3 +16,6 @@ func APIServerEnv(t *testing.T) (cp *controlplane.ControlPlane, admin kubernetes
 	e := newEnv(t, controlPlane(t))
 	return e.cp, e.admin, e.ns, e.kubeconfig
 }
+
+// SyscallChildEnv is syscallChildEnv, for the external recording tests.
+const SyscallChildEnv = syscallChildEnv

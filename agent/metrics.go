@@ -19,6 +19,11 @@ type metrics struct {
 	statusFailures prometheus.Counter
 	logged         *prometheus.GaugeVec
 	loggedDropped  prometheus.Gauge
+
+	recordingsActive prometheus.Gauge
+	recordedPods     prometheus.Gauge
+	recordedCgroups  prometheus.Gauge
+	snapshotWrites   *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -69,13 +74,32 @@ func newMetrics() *metrics {
 			Name: "seccompctl_agent_logged_dropped",
 			Help: "Logged records not kept because the state file's entry cap was reached.",
 		}),
+		recordingsActive: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "seccompctl_agent_recording_requests_active",
+			Help: "Recording requests this node's agent is recording (--record).",
+		}),
+		recordedPods: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "seccompctl_agent_recorded_pods",
+			Help: "Pod cgroups the eBPF recorder watches for recording requests.",
+		}),
+		recordedCgroups: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "seccompctl_agent_recorded_cgroups",
+			Help: "Cgroups (containers, pod sandboxes) being counted now for recording requests.",
+		}),
+		snapshotWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "seccompctl_agent_snapshot_writes_total",
+			Help: "Writes of recording snapshot Leases, by result (ok, error).",
+		}, []string{"result"}),
 	}
-	m.reg.MustRegister(m.logged, m.loggedDropped, m.installed, m.rejected, m.installErrors, m.fileOps, m.syncs, m.syncDuration,
+	m.reg.MustRegister(m.recordingsActive, m.recordedPods, m.recordedCgroups, m.snapshotWrites, m.logged, m.loggedDropped, m.installed, m.rejected, m.installErrors, m.fileOps, m.syncs, m.syncDuration,
 		m.lastSync, m.configMaps, m.statusFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{ReasonUnsafeName, ReasonInvalid, ReasonConflict, ReasonNotOwned, ReasonWrite} {
 		m.rejected.WithLabelValues(r)
 		m.installErrors.WithLabelValues(r)
+	}
+	for _, r := range []string{"ok", "error"} {
+		m.snapshotWrites.WithLabelValues(r)
 	}
 	for _, op := range []string{"create", "update", "remove"} {
 		m.fileOps.WithLabelValues(op)

@@ -43,7 +43,12 @@ each key as <kubelet root>/seccomp/<dir>/<key>:
 Per node it keeps a Lease named seccompctl-agent-<node> in its namespace whose annotations list
 what is installed and what was refused, and serves /healthz, /readyz and Prometheus /metrics.
 With --monitor it also counts seccomp violations by namespace, pod, container, syscall and
-action. docs/kubernetes.md describes every setting.
+action. With --record it acts on the requests of 'k8s record': it records every container of
+the matching pods on its node with the eBPF recorder, from the first exec of pods created
+after the request and from the request on for pods already running, and writes what each
+container made to a snapshot Lease per request every --snapshot-interval, when the request
+ends and when the agent stops (a restarted agent adds to it). docs/kubernetes.md describes
+every setting.
 
 Exit codes: 0 stopped by SIGTERM/SIGINT; 2 bad flags or an unusable directory; 1 any other
 failure.`,
@@ -71,6 +76,11 @@ failure.`,
 	f.StringVar(&c.CRISocket, "cri-socket", kube.DefaultCRISocket, "CRI socket for attributing violations to pods")
 	f.StringVar(&c.StateDir, "state-dir", "", "directory of the state file of syscalls logged under each profile (default <kubelet root>/seccomp)")
 	f.IntVar(&c.MaxLogged, "max-logged", agent.DefaultMaxLogged, "most entries (profile, syscall, container) the state file keeps; more are counted as dropped")
+	f.BoolVar(&c.Record, "record", false, "also record the pods of this node that 'k8s record' requests match, with the eBPF recorder (needs root and the host's cgroup v2 hierarchy)")
+	f.StringVar(&c.CgroupRoot, "cgroup-root", "", "where the host's cgroup v2 hierarchy is mounted, for --record (default: the cgroup2 mount of /proc/self/mountinfo)")
+	f.StringVar(&c.KubeletCgroupRoot, "kubelet-cgroup-root", "", "the kubelet's --cgroup-root below --cgroup-root, where its kubepods tree is (default: the top)")
+	f.IntVar(&c.RecordMaxCgroups, "record-max-cgroups", 0, "most cgroups (containers, pod sandboxes) recorded at once; fixes the recorder's kernel memory (default 256)")
+	f.DurationVar(&c.SnapshotInterval, "snapshot-interval", 0, "how often each recording request's snapshot is written (default 30s)")
 	f.StringVar(&opts.logFormat, "log-format", "text", "log format on stderr: text or json")
 	cmd.RegisterFlagCompletionFunc("runtime", cobra.FixedCompletions(lint.Runtimes(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd

@@ -35,12 +35,14 @@ the workload's spec.selector, or -l), the containers to record (default: all) an
 deadline (--duration; default: until 'k8s record stop'). The request's generated name is
 printed on stdout.
 
-No pod is deleted or restarted. Needs get on the workload and create on ConfigMaps in the
-agent's namespace.
+The agents started with --record record the matching pods of their node: pods created after
+the request from their containers' first exec, pods already running from the request on
+(status says so per container), init containers and restarted containers included. Each
+writes a snapshot per request that 'k8s record status' and 'k8s record collect' read while
+the recording goes on.
 
-Not built yet: this version's agent does not act on requests, so no node records and
-'k8s record status' shows no snapshot (docs/kubernetes.md). The request, status and
-collect are in place for the agent side to come.`,
+No pod is deleted or restarted. Needs get on the workload and create on ConfigMaps in the
+agent's namespace.`,
 		Example: `  ` + app.Name + ` k8s record deploy/web -n shop --duration 1h
   ` + app.Name + ` k8s record -l app=web,tier=front -n shop --container nginx
   ` + app.Name + ` k8s record stop recording-x7k2p`,
@@ -112,9 +114,6 @@ func (o *k8sRecordOptions) run(ctx context.Context, target string) error {
 		return err
 	}
 	fmt.Fprintln(o.app.Out, name)
-	// Said on every request, not only in the help: a user must not wait for snapshots
-	// that this version's agents will never write.
-	fmt.Fprintf(o.app.ErrOut, "note: this version's agent does not record yet: the request %s is in place, but no node will write a snapshot (docs/kubernetes.md)\n", name)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -104,31 +105,87 @@ func writeRecordStatus(out io.Writer, req kube.RecordingRequest, snaps []snapsho
 		state = "recording until " + req.Deadline.UTC().Format(time.RFC3339)
 	}
 	fmt.Fprintf(out, "%s: %s in namespace %s, selector %s: %s\n", req.Name, req.Target, req.Namespace, req.Selector, state)
+	if len(req.Containers) > 0 {
+		fmt.Fprintf(out, "containers: %s\n", strings.Join(req.Containers, ", "))
+	}
 	if len(snaps) == 0 {
-		fmt.Fprintln(out, "no node has written a snapshot yet (are the agents running, and does the selector match a pod?)")
+		fmt.Fprintln(out, "no node has written a snapshot yet (are the agents running with --record?)")
 		return nil
 	}
+	matched, recording := 0, 0
+	for _, s := range snaps {
+		matched += len(s.Pods)
+		if s.Error == "" {
+			recording++
+		}
+	}
+	if matched == 0 {
+		fmt.Fprintf(out, "the selector matches no pod on any of the %d node(s) that wrote a snapshot: check -n and the selector (kubectl get pods -n %s -l '%s')\n", len(snaps), req.Namespace, req.Selector)
+	}
+	if recording == 0 {
+		fmt.Fprintln(out, "no node records this request: see each node's reason below")
+	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NODE\tPOD\tCONTAINER\tSYSCALLS\tCALLS\tWRITTEN")
+	fmt.Fprintln(tw, "NODE\tPOD\tCONTAINER\tSYSCALLS\tCALLS\tWRITTEN\t")
 	for _, s := range snaps {
 		written := s.Written.UTC().Format(time.RFC3339)
 		if s.Error != "" {
 			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\tnot recording: %s\n", s.Node, written, s.Error)
 			continue
 		}
-		if len(s.Containers) == 0 {
+		if len(s.Pods) == 0 && len(s.Containers) == 0 {
 			fmt.Fprintf(tw, "%s\t-\t-\t0\t0\t%s\tno matching pod on this node\n", s.Node, written)
 		}
+		recorded := map[string]bool{}
 		for _, c := range s.Containers {
+			recorded[c.Namespace+"/"+c.Pod] = true
 			var calls uint64
 			for _, sc := range c.Syscalls {
 				calls += sc.Count
 			}
-			fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%d\t%d\t%s\n", s.Node, c.Namespace, c.Pod, c.Container, len(c.Syscalls), calls, written)
+			note := ""
+			if !c.Since.IsZero() {
+				note = "running before the recording: counted from " + c.Since.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%d\t%d\t%s\t%s\n", s.Node, c.Namespace, c.Pod, c.Container, len(c.Syscalls), calls, written, note)
+		}
+		for _, p := range s.Pods {
+			if recorded[p.Namespace+"/"+p.Name] {
+				continue
+			}
+			why := "matched, nothing recorded yet"
+			switch {
+			case p.Deleted:
+				why = "deleted before anything was recorded"
+			case p.Cgroup == "":
+				why = "matched, not running yet (no cgroup)"
+			}
+			fmt.Fprintf(tw, "%s\t%s/%s\t-\t0\t0\t%s\t%s\n", s.Node, p.Namespace, p.Name, written, why)
+		}
+		for _, u := range s.Unresolved {
+			cg := u.Cgroup
+			if cg == "" {
+				cg = "(the pod's own cgroup)"
+			}
+			fmt.Fprintf(tw, "%s\t%s/%s\t?\t%d\t%d\t%s\tunresolved cgroup %s: no container of the pod's status; not in any profile\n", s.Node, u.Namespace, u.Pod, u.Syscalls, u.Calls, written, cg)
+		}
+		if s.UnresolvedDropped > 0 {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t%d unresolved cgroup(s) left out of the snapshot by its size bound\n", s.Node, written, s.UnresolvedDropped)
 		}
 		if s.Dropped > 0 {
 			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t%d container(s) left out of the snapshot by its size bound\n", s.Node, written, s.Dropped)
 		}
+		if s.NotCounted > 0 {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t%d cgroup(s) not counted: the recorder had no free slot; what ran in them is missing\n", s.Node, written, s.NotCounted)
+		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range snaps {
+		for _, n := range s.Notes {
+			fmt.Fprintf(out, "%s: %s\n", s.Node, n)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,13 @@
+//go:build !linux
+
+package agent
+
+import (
+	"fmt"
+
+	"github.com/seccompctl/seccompctl/syscalls"
+)
+
+func newCgroupSource(root string, maxCgroups int) (cgroupSource, error) {
+	return nil, fmt.Errorf("recording pods needs Linux: %w", syscalls.ErrNotSupported)
+}

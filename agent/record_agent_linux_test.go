@@ -1,0 +1,534 @@
+package agent_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"golang.org/x/sys/unix"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/seccompctl/seccompctl/agent"
+	"github.com/seccompctl/seccompctl/kube"
+	"github.com/seccompctl/seccompctl/snapshot"
+)
+
+// recEnv is one recording test: a real API server, the agent's namespace and
+// ServiceAccount, an application namespace the agent may read pods in, and a scratch
+// kubepods-like tree in the host's cgroup v2 hierarchy holding real processes.
+type recEnv struct {
+	t              *testing.T
+	admin          kubernetes.Interface
+	agentNS, appNS string
+	node           string
+	kubeconfig     string // the agent's
+	adminConfig    string
+	mount, scratch string // the cgroup v2 mount; the tree the agent takes as the kubelet's cgroup root
+	children       []*child
+}
+
+func newRecEnv(t *testing.T) *recEnv {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the eBPF recorder and cgroups")
+	}
+	cp, admin, agentNS, agentKubeconfig := agent.APIServerEnv(t)
+	e := &recEnv{t: t, admin: admin, agentNS: agentNS, appNS: agentNS + "-app", node: "node-" + agentNS, kubeconfig: agentKubeconfig}
+	e.adminConfig = filepath.Join(t.TempDir(), "admin.kubeconfig")
+	if err := cp.Kubeconfig(e.adminConfig, cp.Token); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: e.appNS}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// No controller-manager runs here to make it; pods need it.
+	if _, err := admin.CoreV1().ServiceAccounts(e.appNS).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// What an operator grants in a namespace whose pods may be recorded.
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "seccompctl-record", Namespace: e.appNS},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}}}}
+	if _, err := admin.RbacV1().Roles(e.appNS).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "seccompctl-record", Namespace: e.appNS},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name},
+		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: kube.AgentName, Namespace: agentNS}}}
+	if _, err := admin.RbacV1().RoleBindings(e.appNS).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	mi, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(mi), "\n") {
+		if f := strings.Fields(line); len(f) > 8 && strings.Contains(line, " - cgroup2 ") {
+			e.mount = f[4]
+		}
+	}
+	if e.mount == "" {
+		t.Skip("no cgroup v2 hierarchy mounted")
+	}
+	e.scratch = filepath.Join(e.mount, fmt.Sprintf("seccompctl-agent-test-%d-%s", os.Getpid(), agentNS))
+	if err := os.Mkdir(e.scratch, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.cleanup)
+	return e
+}
+
+func (e *recEnv) cleanup() {
+	for _, c := range e.children {
+		c.kill()
+	}
+	// Cgroups go deepest first; a directory with processes or children cannot.
+	var dirs []string
+	filepath.WalkDir(e.scratch, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
+	for _, d := range dirs {
+		if err := os.Remove(d); err != nil {
+			e.t.Logf("cleanup: %v", err)
+		}
+	}
+}
+
+func (e *recEnv) startAgent(interval time.Duration) (*agent.Agent, func()) {
+	e.t.Helper()
+	rel, _ := filepath.Rel(e.mount, e.scratch)
+	var logw io.Writer = io.Discard
+	if testing.Verbose() {
+		logw = os.Stderr
+	}
+	a, err := agent.New(agent.Config{
+		Kubeconfig: e.kubeconfig, NodeName: e.node, KubeletRoot: e.t.TempDir(), Namespace: e.agentNS,
+		ListenAddress: "-", ResyncPeriod: 5 * time.Second,
+		Record: true, CgroupRoot: e.mount, KubeletCgroupRoot: rel, SnapshotInterval: interval,
+	}, agent.WithLogger(slog.New(slog.NewTextHandler(logw, nil))))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			e.t.Errorf("agent: %v", err)
+		}
+	}
+	e.t.Cleanup(stop)
+	return a, stop
+}
+
+func (e *recEnv) cli(args ...string) string {
+	e.t.Helper()
+	code, out, errOut := runCLI(e.t, append(args, "--kubeconfig", e.adminConfig, "--agent-namespace", e.agentNS)...)
+	if code != 0 {
+		e.t.Fatalf("seccompctl %s: exit %d, stderr %s", strings.Join(args, " "), code, errOut)
+	}
+	return out
+}
+
+// pod creates a pod bound to the agent's node and returns it with its UID. A request
+// makes it Burstable; without, the API server makes it BestEffort.
+func (e *recEnv) pod(ns, name string, labels map[string]string, requests corev1.ResourceList, containers ...string) *corev1.Pod {
+	e.t.Helper()
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: labels},
+		Spec: corev1.PodSpec{NodeName: e.node}}
+	for _, c := range containers {
+		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: c, Image: "example.invalid/" + c,
+			Resources: corev1.ResourceRequirements{Requests: requests}})
+	}
+	p, err := e.admin.CoreV1().Pods(ns).Create(context.Background(), p, metav1.CreateOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+// setStatus sets the pod's container IDs as the kubelet would.
+func (e *recEnv) setStatus(p *corev1.Pod, running map[string]string, inits map[string]string) {
+	e.t.Helper()
+	ctx := context.Background()
+	cur, err := e.admin.CoreV1().Pods(p.Namespace).Get(ctx, p.Name, metav1.GetOptions{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cur.Status.Phase = corev1.PodRunning
+	cur.Status.ContainerStatuses, cur.Status.InitContainerStatuses = nil, nil
+	for name, id := range running {
+		cur.Status.ContainerStatuses = append(cur.Status.ContainerStatuses, corev1.ContainerStatus{Name: name, ContainerID: "containerd://" + id,
+			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}})
+	}
+	for name, id := range inits {
+		cur.Status.InitContainerStatuses = append(cur.Status.InitContainerStatuses, corev1.ContainerStatus{Name: name,
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ContainerID: "containerd://" + id}}})
+	}
+	if _, err := e.admin.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, cur, metav1.UpdateOptions{}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// podDir is the pod's cgroup in the scratch tree, under the cgroupfs driver's layout.
+func (e *recEnv) podDir(p *corev1.Pod, qos string) string {
+	return filepath.Join(e.scratch, "kubepods", qos, "pod"+string(p.UID))
+}
+
+func newID() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// child is a workload process started inside a cgroup (its first exec is there).
+type child struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+func (e *recEnv) run(dir, calls string) *child {
+	e.t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		e.t.Fatal(err)
+	}
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	exe, err := os.Executable()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), agent.SyscallChildEnv+"="+calls)
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd, Pdeathsig: syscall.SIGKILL}
+	c := &child{cmd: cmd}
+	if c.in, err = cmd.StdinPipe(); err != nil {
+		e.t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	c.out = bufio.NewReader(stdout)
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.children = append(e.children, c)
+	c.wait(e.t)
+	return c
+}
+
+func (c *child) wait(t *testing.T) {
+	t.Helper()
+	if line, err := c.out.ReadString('\n'); err != nil || line != "done\n" {
+		t.Fatalf("workload: %q, %v", line, err)
+	}
+}
+
+// again makes the child's syscalls once more.
+func (c *child) again(t *testing.T) {
+	t.Helper()
+	if _, err := io.WriteString(c.in, "go\n"); err != nil {
+		t.Fatal(err)
+	}
+	c.wait(t)
+}
+
+// exit ends the child and waits for it.
+func (c *child) exit() {
+	c.in.Close()
+	c.cmd.Wait()
+}
+
+func (c *child) kill() {
+	if c.cmd.ProcessState == nil {
+		c.cmd.Process.Kill()
+		c.cmd.Wait()
+	}
+}
+
+// snapshot reads the node's snapshot of request; ok is false while there is none.
+func (e *recEnv) snapshot(request string) (snapshot.Snapshot, bool, string) {
+	l, err := e.admin.CoordinationV1().Leases(e.agentNS).Get(context.Background(), kube.SnapshotLeaseName(request, e.node), metav1.GetOptions{})
+	if err != nil {
+		return snapshot.Snapshot{}, false, err.Error()
+	}
+	s, err := snapshot.Decode(l.Name, []byte(l.Annotations[kube.AnnotationSnapshot]))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s, true, ""
+}
+
+// waitSnapshot polls the snapshot until cond holds, and returns it.
+func (e *recEnv) waitSnapshot(what, request string, cond func(s snapshot.Snapshot) (bool, string)) snapshot.Snapshot {
+	e.t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		s, ok, why := e.snapshot(request)
+		if ok {
+			var good bool
+			if good, why = cond(s); good {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%s: not reached after 90s: %s", what, why)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func container(s snapshot.Snapshot, pod, name string) *snapshot.Container {
+	for i, c := range s.Containers {
+		if c.Pod == pod && c.Container == name {
+			return &s.Containers[i]
+		}
+	}
+	return nil
+}
+
+func count(c *snapshot.Container, name string) uint64 {
+	if c == nil {
+		return 0
+	}
+	for _, sc := range c.Syscalls {
+		if sc.Name == name {
+			return sc.Count
+		}
+	}
+	return 0
+}
+
+func podOf(s snapshot.Snapshot, name string) *snapshot.Pod {
+	for i, p := range s.Pods {
+		if p.Name == name {
+			return &s.Pods[i]
+		}
+	}
+	return nil
+}
+
+func gauge(t *testing.T, a *agent.Agent, name string) float64 {
+	t.Helper()
+	mfs, err := a.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			for _, m := range mf.GetMetric() {
+				sum += value(m)
+			}
+		}
+	}
+	return sum
+}
+
+func value(m *dto.Metric) float64 {
+	if m.Gauge != nil {
+		return m.Gauge.GetValue()
+	}
+	return m.Counter.GetValue()
+}
+
+// TestAPIServerAgentRecords runs the agent with --record against a real API server and
+// the real kernel: pods bound to its node, their cgroups in a scratch kubepods tree,
+// real processes in them making known syscalls.
+func TestAPIServerAgentRecords(t *testing.T) {
+	e := newRecEnv(t)
+	ctx := context.Background()
+	web := map[string]string{"app": "web"}
+
+	// A pod running before the request: its app container and its sandbox.
+	old := e.pod(e.appNS, "web-old", web, nil, "app")
+	idOld, idSandbox := newID(), newID()
+	oldApp := e.run(filepath.Join(e.podDir(old, "besteffort"), idOld), "sysinfo")
+	sandbox := e.run(filepath.Join(e.podDir(old, "besteffort"), idSandbox), "times")
+	e.setStatus(old, map[string]string{"app": idOld}, nil)
+
+	a, stop := e.startAgent(time.Second)
+	name := strings.TrimSpace(e.cli("k8s", "record", "-l", "app=web", "-n", e.appNS))
+	nothing := strings.TrimSpace(e.cli("k8s", "record", "-l", "app=none", "-n", e.appNS))
+	deniedNS := e.agentNS + "-denied"
+	if _, err := e.admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: deniedNS}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	denied := strings.TrimSpace(e.cli("k8s", "record", "-l", "app=web", "-n", deniedNS))
+
+	// The running pod is watched from now: what its processes make from then on counts.
+	e.waitSnapshot("web-old watched", name, func(s snapshot.Snapshot) (bool, string) {
+		p := podOf(s, "web-old")
+		return p != nil && p.Cgroup != "", fmt.Sprintf("pods %+v", s.Pods)
+	})
+	oldApp.again(t)
+	sandbox.again(t)
+	s := e.waitSnapshot("web-old counted", name, func(s snapshot.Snapshot) (bool, string) {
+		return count(container(s, "web-old", "app"), "sysinfo") > 0 && len(s.Unresolved) > 0, fmt.Sprintf("containers %+v unresolved %+v", s.Containers, s.Unresolved)
+	})
+	if c := container(s, "web-old", "app"); c.Since.IsZero() {
+		t.Errorf("web-old/app was running before the request, but its snapshot does not say since when: %+v", c)
+	}
+	if !noteWith(s, "pod "+e.appNS+"/web-old was running before the recording started") {
+		t.Errorf("notes %q lack web-old's", s.Notes)
+	}
+	if u := s.Unresolved[0]; u.Pod != "web-old" || !strings.Contains(u.Cgroup, idSandbox) || u.Calls == 0 {
+		t.Errorf("unresolved %+v: want the sandbox's cgroup", s.Unresolved)
+	}
+	for _, c := range s.Containers {
+		if count(&c, "times") > 0 {
+			t.Errorf("the sandbox's times was merged into %s/%s", c.Pod, c.Container)
+		}
+	}
+
+	// A pod created after the request: recorded from its containers' first exec, its
+	// init container's counts kept after its cgroup is removed.
+	fresh := e.pod(e.appNS, "web-new", web, corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m")}, "app")
+	e.waitSnapshot("web-new matched", name, func(s snapshot.Snapshot) (bool, string) {
+		return podOf(s, "web-new") != nil, fmt.Sprintf("pods %+v", s.Pods)
+	})
+	freshDir := e.podDir(fresh, "burstable")
+	if err := os.MkdirAll(freshDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.waitSnapshot("web-new watched", name, func(s snapshot.Snapshot) (bool, string) {
+		p := podOf(s, "web-new")
+		return p != nil && p.Cgroup != "", fmt.Sprintf("pods %+v", s.Pods)
+	})
+	idInit, idNew := newID(), newID()
+	initDir := filepath.Join(freshDir, idInit)
+	e.run(initDir, "getpriority").exit()
+	if err := os.Remove(initDir); err != nil {
+		t.Fatal(err)
+	}
+	newApp := e.run(filepath.Join(freshDir, idNew), "ioprio_get")
+	e.setStatus(fresh, map[string]string{"app": idNew}, map[string]string{"init": idInit})
+	s = e.waitSnapshot("web-new counted", name, func(s snapshot.Snapshot) (bool, string) {
+		return count(container(s, "web-new", "app"), "ioprio_get") > 0 && count(container(s, "web-new", "init"), "getpriority") > 0,
+			fmt.Sprintf("containers %+v", s.Containers)
+	})
+	for _, n := range []string{"app", "init"} {
+		c := container(s, "web-new", n)
+		if count(c, "execve") == 0 || !c.Since.IsZero() {
+			t.Errorf("web-new/%s: %+v; want its first exec (execve) counted and no since", n, c)
+		}
+	}
+	for _, u := range s.Unresolved {
+		if u.Pod == "web-new" {
+			t.Errorf("web-new has an unresolved cgroup %+v, though its status names both", u)
+		}
+	}
+
+	// The request that selects nothing, and the one for a namespace the agent may not read.
+	e.waitSnapshot("nothing selected", nothing, func(s snapshot.Snapshot) (bool, string) {
+		return len(s.Pods) == 0 && s.Error == "" && !s.Written.IsZero(), fmt.Sprintf("%+v", s)
+	})
+	if out := e.cli("k8s", "record", "status", nothing); !strings.Contains(out, "matches no pod on any") {
+		t.Errorf("status of the request that selects nothing:\n%s", out)
+	}
+	e.waitSnapshot("denied namespace", denied, func(s snapshot.Snapshot) (bool, string) {
+		return strings.Contains(s.Error, "may not list pods in namespace "+deniedNS), s.Error
+	})
+	if out := e.cli("k8s", "record", "status", denied); !strings.Contains(out, "not recording: the agent may not list pods in namespace "+deniedNS) {
+		t.Errorf("status of the denied request:\n%s", out)
+	}
+
+	// A pod that vanishes mid-recording keeps what it made.
+	before := count(container(s, "web-old", "app"), "sysinfo")
+	// No kubelet runs here to finish a graceful deletion.
+	zero := int64(0)
+	if err := e.admin.CoreV1().Pods(e.appNS).Delete(ctx, "web-old", metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	oldApp.exit()
+	sandbox.exit()
+	s = e.waitSnapshot("web-old deleted", name, func(s snapshot.Snapshot) (bool, string) {
+		p := podOf(s, "web-old")
+		return p != nil && p.Deleted, fmt.Sprintf("pods %+v", s.Pods)
+	})
+	if got := count(container(s, "web-old", "app"), "sysinfo"); got < before {
+		t.Errorf("after web-old went: sysinfo %d, was %d", got, before)
+	}
+	if gauge(t, a, "seccompctl_agent_recording_requests_active") != 3 || gauge(t, a, "seccompctl_agent_snapshot_writes_total") == 0 {
+		t.Errorf("metrics: %v requests active (want 3), %v snapshot writes",
+			gauge(t, a, "seccompctl_agent_recording_requests_active"), gauge(t, a, "seccompctl_agent_snapshot_writes_total"))
+	}
+
+	// A restarted agent adds to its snapshot and says what it did not see.
+	stop()
+	s1, _, _ := e.snapshot(name)
+	ioprio := count(container(s1, "web-new", "app"), "ioprio_get")
+	if ioprio == 0 {
+		t.Fatalf("the last snapshot before the restart lacks web-new/app: %+v", s1.Containers)
+	}
+	e.startAgent(time.Second)
+	e.waitSnapshot("resumed", name, func(s snapshot.Snapshot) (bool, string) {
+		p := podOf(s, "web-new")
+		return noteWith(s, "the agent restarted at") && p != nil && p.Cgroup != "", fmt.Sprintf("notes %q pods %+v", s.Notes, s.Pods)
+	})
+	newApp.again(t)
+	s = e.waitSnapshot("counted after the restart", name, func(s snapshot.Snapshot) (bool, string) {
+		return count(container(s, "web-new", "app"), "ioprio_get") > ioprio, fmt.Sprintf("containers %+v", s.Containers)
+	})
+	if count(container(s, "web-old", "app"), "sysinfo") < before || count(container(s, "web-new", "init"), "getpriority") == 0 {
+		t.Errorf("the restart lost what was recorded before it: %+v", s.Containers)
+	}
+	if c := container(s, "web-new", "app"); !c.Since.IsZero() {
+		t.Errorf("web-new/app was recorded from its first exec before the restart; since %s", c.Since)
+	}
+
+	// Stopping writes a final snapshot; status shows the containers.
+	e.cli("k8s", "record", "stop", name)
+	stoppedAt := time.Now().Add(-time.Second)
+	e.waitSnapshot("final snapshot", name, func(s snapshot.Snapshot) (bool, string) {
+		return s.Written.After(stoppedAt), "written " + s.Written.String()
+	})
+	out := e.cli("k8s", "record", "status", name)
+	for _, want := range []string{"stopped", e.appNS + "/web-new", "init", "unresolved cgroup", "the agent restarted at"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func noteWith(s snapshot.Snapshot, part string) bool {
+	for _, n := range s.Notes {
+		if strings.Contains(n, part) {
+			return true
+		}
+	}
+	return false
+}
