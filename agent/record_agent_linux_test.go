@@ -532,3 +532,116 @@ func noteWith(s snapshot.Snapshot, part string) bool {
 	}
 	return false
 }
+
+// TestAPIServerAgentRecordsManyContainersMemory measures what recording 100 containers
+// costs the agent: its process's VmRSS before it starts and after it has recorded them
+// for a while, and the memory of the eBPF recorder's maps (their memlock in fdinfo).
+// Set SECCOMPCTL_MEASURE_RECORD=1 to run it (docs/benchmarks.md).
+func TestAPIServerAgentRecordsManyContainersMemory(t *testing.T) {
+	if os.Getenv("SECCOMPCTL_MEASURE_RECORD") == "" {
+		t.Skip("a measurement: set SECCOMPCTL_MEASURE_RECORD=1")
+	}
+	e := newRecEnv(t)
+	const pods, perPod = 50, 2
+	calls := "getpid,getppid,getuid,geteuid,getgid,getegid,gettid,sysinfo,times,getpriority,ioprio_get,sched_getparam,sched_getscheduler,getpgid,getsid,sched_yield,getcpu,uname,getrusage,getitimer"
+	rssBefore := vmRSS(t)
+	a, _ := e.startAgent(time.Second)
+	name := strings.TrimSpace(e.cli("k8s", "record", "-l", "app=many", "-n", e.appNS))
+	var all []*corev1.Pod
+	for i := 0; i < pods; i++ {
+		all = append(all, e.pod(e.appNS, fmt.Sprintf("many-%d", i), map[string]string{"app": "many"}, nil, "a", "b"))
+	}
+	for _, p := range all {
+		if err := os.MkdirAll(e.podDir(p, "besteffort"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.waitSnapshot("every pod watched", name, func(s snapshot.Snapshot) (bool, string) {
+		n := 0
+		for _, p := range s.Pods {
+			if p.Cgroup != "" {
+				n++
+			}
+		}
+		return n == pods, fmt.Sprintf("%d of %d pods watched", n, pods)
+	})
+	var children []*child
+	for _, p := range all {
+		ids := map[string]string{}
+		for _, c := range []string{"a", "b"} {
+			ids[c] = newID()
+			children = append(children, e.run(filepath.Join(e.podDir(p, "besteffort"), ids[c]), calls))
+		}
+		e.setStatus(p, ids, nil)
+	}
+	for round := 0; round < 5; round++ {
+		for _, c := range children {
+			c.again(t)
+		}
+		time.Sleep(time.Second)
+	}
+	s := e.waitSnapshot("every container recorded", name, func(s snapshot.Snapshot) (bool, string) {
+		// Containers past the snapshot's size bound are counted, not written.
+		return len(s.Containers)+s.Dropped == pods*perPod, fmt.Sprintf("%d containers, %d dropped", len(s.Containers), s.Dropped)
+	})
+	// A few more snapshot cycles at the steady state.
+	time.Sleep(5 * time.Second)
+	rssAfter := vmRSS(t)
+	maps := bpfMapMemlock(t)
+	calls0 := 0
+	for _, c := range s.Containers {
+		calls0 += len(c.Syscalls)
+	}
+	t.Logf("recording %d containers (%d in the snapshot, %d left out by its size bound; %d syscall entries in it; %d cgroups counted): VmRSS %d KiB before the agent, %d KiB after: +%.1f MiB; eBPF maps %d KiB (memlock)",
+		pods*perPod, len(s.Containers), s.Dropped, calls0, int(gauge(t, a, "seccompctl_agent_recorded_cgroups")), rssBefore, rssAfter, float64(rssAfter-rssBefore)/1024, maps/1024)
+	if growth := rssAfter - rssBefore; growth > 64*1024 {
+		t.Errorf("RSS grew by %d KiB recording %d containers; the bound is 64 MiB", growth, len(s.Containers))
+	}
+	if maps == 0 {
+		t.Errorf("no eBPF map found in this process while recording")
+	}
+}
+
+// vmRSS is this process's resident set in KiB.
+func vmRSS(t *testing.T) int64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+			return kb
+		}
+	}
+	t.Fatal("no VmRSS in /proc/self/status")
+	return 0
+}
+
+// bpfMapMemlock sums the kernel memory the BPF maps this process holds are charged.
+func bpfMapMemlock(t *testing.T) int64 {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for _, fd := range fds {
+		if l, err := os.Readlink("/proc/self/fd/" + fd.Name()); err != nil || l != "anon_inode:bpf-map" {
+			continue
+		}
+		b, err := os.ReadFile("/proc/self/fdinfo/" + fd.Name())
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "memlock:"); ok {
+				var n int64
+				fmt.Sscanf(strings.TrimSpace(v), "%d", &n)
+				sum += n
+			}
+		}
+	}
+	return sum
+}

@@ -457,6 +457,8 @@ func (r *recorder) readCounts(now time.Time) {
 	if r.src == nil {
 		return
 	}
+	// Reads are seconds apart: finer times would only lengthen every snapshot entry.
+	now = now.UTC().Truncate(time.Second)
 	cs, err := r.src.Counts()
 	if err != nil {
 		r.log.Warn("reading the recorder's counts", "err", err)
