@@ -133,6 +133,11 @@ func New(cfg Config, opts ...Option) (*Agent, error) {
 		if fi, err := os.Stat(a.cfg.CgroupRoot); err != nil || !fi.IsDir() {
 			return nil, fmt.Errorf("cgroup root %s: not a directory (pass the host's cgroup v2 mount as --cgroup-root)", a.cfg.CgroupRoot)
 		}
+		// A hybrid host's whole /sys/fs/cgroup may be what is mounted: its v2 part is below.
+		if u := hybridCgroupRoot(a.cfg.CgroupRoot); u != a.cfg.CgroupRoot {
+			a.log.Info("cgroup root is a hybrid host's cgroup directory: recording below its cgroup v2 part", "given", a.cfg.CgroupRoot, "using", u)
+			a.cfg.CgroupRoot = u
+		}
 		root, max := a.cfg.CgroupRoot, a.cfg.RecordMaxCgroups
 		a.pods = newRecorder(a.cfg, a.log, a.client, a.metrics, func() (cgroupSource, error) { return newCgroupSource(root, max) })
 	}

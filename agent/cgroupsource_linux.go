@@ -1,6 +1,10 @@
 package agent
 
 import (
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+
 	"github.com/seccompctl/seccompctl/record"
 )
 
@@ -32,4 +36,18 @@ func (s ebpfSource) Counts() ([]cgroupCount, error) {
 		out[i] = cgroupCount{ID: c.ID, Tree: c.Tree, Name: c.Name, StartedBefore: c.StartedBefore, Gone: c.Gone, Calls: c.Calls}
 	}
 	return out, nil
+}
+
+// hybridCgroupRoot is dir, or, when dir is not a cgroup v2 hierarchy but its "unified"
+// directory is (a hybrid host's /sys/fs/cgroup mounted whole), that directory.
+func hybridCgroupRoot(dir string) string {
+	var st unix.Statfs_t
+	if unix.Statfs(dir, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+		return dir
+	}
+	u := filepath.Join(dir, "unified")
+	if unix.Statfs(u, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+		return u
+	}
+	return dir
 }

@@ -11,3 +11,5 @@ import (
 func newCgroupSource(root string, maxCgroups int) (cgroupSource, error) {
 	return nil, fmt.Errorf("recording pods needs Linux: %w", syscalls.ErrNotSupported)
 }
+
+func hybridCgroupRoot(dir string) string { return dir }
