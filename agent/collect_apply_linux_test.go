@@ -242,4 +242,20 @@ func TestAPIServerCollectApply(t *testing.T) {
 	if _, err := profile.Load(filepath.Join(dir, "other-web.json")); err != nil {
 		t.Errorf("the prefixed file: %v", err)
 	}
+
+	// In complain mode, then promoted: the ConfigMap says the profile is for runc, so
+	// promote lints it for runc (for crun too, it is refused).
+	code, _, errOut = runCLI(t, append([]string{"k8s", "record", "collect", other, "-o", dir, "--apply", "--complain", "--prefix", "other-"}, common...)...)
+	if code != 0 {
+		t.Fatalf("collect --complain --prefix other-: exit %d, stderr %s", code, errOut)
+	}
+	promote := []string{"k8s", "promote", "other-web.json", "--apply", "--clean-for", "0s", "-n", agentNS, "--kubeconfig", adminKubeconfig}
+	code, _, errOut = runCLI(t, append(promote, "--runtime", "runc,crun")...)
+	if code != 1 || !strings.Contains(errOut, "SC2001 crun") {
+		t.Errorf("promote linting for crun too: exit %d, stderr %s; want 1 and crun's SC2001", code, errOut)
+	}
+	code, out, errOut = runCLI(t, promote...)
+	if code != 0 || !strings.Contains(out, "other-web.json enforcing") || !strings.Contains(errOut, "linting for runc, the runtimes the profile was collected for") {
+		t.Errorf("promote of a runc profile: exit %d, stdout %s, stderr %s; want it promoted, linted for runc", code, out, errOut)
+	}
 }

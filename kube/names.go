@@ -18,6 +18,10 @@ const (
 	// made, names the workload recorded ("shop/deploy/web"): a later collect of another
 	// workload whose container has the same name must not replace it.
 	AnnotationRecordedFrom = "seccompctl.io/recorded-from"
+	// AnnotationRuntimes, on a profiles ConfigMap 'k8s record collect --apply' made,
+	// lists the OCI runtimes ("runc", "crun,runc") its profiles were made for: what lint
+	// checks them for when 'k8s promote' promotes them.
+	AnnotationRuntimes = "seccompctl.io/runtimes"
 
 	DefaultNamespace   = "seccompctl-system"
 	DefaultKubeletRoot = "/var/lib/kubelet"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -99,7 +100,7 @@ ConfigMap changed concurrently; 2 bad input.`,
 	f.StringVar(&opts.key, "key", "", "the profile's key (default: the ConfigMap's only key, or the file name)")
 	f.StringVar(&opts.name, "name", "seccomp-profiles", "name of the ConfigMap, for a profile file")
 	f.StringVarP(&opts.namespace, "namespace", "n", kube.DefaultNamespace, "namespace of the ConfigMap, for a profile file; with --apply, the agent's namespace, where the ConfigMap and the status Leases are")
-	f.StringSliceVar(&opts.runtimes, "runtime", nil, "the nodes' runtimes lint checks the promoted profile for, as the agent's --runtime (runc, crun, containerd, cri-o; default all)")
+	f.StringSliceVar(&opts.runtimes, "runtime", nil, "the nodes' runtimes lint checks the promoted profile for, as the agent's --runtime (runc, crun, containerd, cri-o; default: the ConfigMap's "+kube.AnnotationRuntimes+", else all)")
 	f.BoolVar(&opts.apply, "apply", false, "read the complain-mode ConfigMap holding KEY and the logged syscalls from the cluster, and update the ConfigMap")
 	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "with --apply: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
 	return cmd
@@ -159,7 +160,11 @@ func readLogs(opts *k8sPromoteOptions) ([]monitor.Violation, error) {
 func promote(opts *k8sPromoteOptions, p *profile.Profile, popts *promotion.Options, vs []monitor.Violation) ([]byte, int, error) {
 	popts.CleanFor, popts.Now = opts.cleanFor, opts.now()
 	popts.AllowDangerous, popts.IncludeUnattributed = opts.allowDangerous, opts.includeUnattributed
-	popts.Runtimes = opts.runtimes
+	if len(opts.runtimes) > 0 {
+		popts.Runtimes = opts.runtimes
+	} else if len(popts.Runtimes) > 0 {
+		fmt.Fprintf(opts.app.ErrOut, "linting for %s, the runtimes the profile was collected for (%s; --runtime overrides)\n", strings.Join(popts.Runtimes, " and "), kube.AnnotationRuntimes)
+	}
 	res, err := promotion.Promote(p, vs, *popts)
 	if err != nil {
 		return nil, 0, UsageError(fmt.Errorf("%s: %w", opts.file, err))
@@ -242,5 +247,8 @@ func complainFromConfigMap(name string, cm *corev1.ConfigMap, key string) (*prof
 		popts.Enforced = st.Enforced
 	}
 	popts.ComplainSince = st.Since
+	if rts := cm.Annotations[kube.AnnotationRuntimes]; rts != "" {
+		popts.Runtimes = strings.Split(rts, ",")
+	}
 	return p, popts, cmOpts, nil
 }

@@ -326,11 +326,14 @@ func (o *k8sRecordCollectOptions) applyAll(ctx context.Context, client kubernete
 		if err != nil {
 			return nil, UsageError(fmt.Errorf("k8s record collect: %w", err))
 		}
+		if cm.Annotations == nil {
+			cm.Annotations = map[string]string{}
+		}
 		if o.recordedFrom != "" {
-			if cm.Annotations == nil {
-				cm.Annotations = map[string]string{}
-			}
 			cm.Annotations[kube.AnnotationRecordedFrom] = o.recordedFrom
+		}
+		if len(c.Runtimes) > 0 {
+			cm.Annotations[kube.AnnotationRuntimes] = strings.Join(c.Runtimes, ",")
 		}
 		cms = append(cms, cm)
 	}
@@ -406,6 +409,7 @@ func applyConfigMap(ctx context.Context, client kubernetes.Interface, want *core
 	}
 	delete(next.Annotations, kube.AnnotationEnforced)
 	delete(next.Annotations, kube.AnnotationComplainSince)
+	delete(next.Annotations, kube.AnnotationRuntimes)
 	if cur.Labels[kube.LabelComplain] == "true" && want.Labels[kube.LabelComplain] == "true" && maps.Equal(cur.Data, want.Data) {
 		// The same profile still in complain mode: keep when it started, so the clean
 		// period counts on.
