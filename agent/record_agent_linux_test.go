@@ -494,7 +494,7 @@ func TestAPIServerAgentRecords(t *testing.T) {
 	if ioprio == 0 {
 		t.Fatalf("the last snapshot before the restart lacks web-new/app: %+v", s1.Containers)
 	}
-	e.startAgent(time.Second)
+	a, _ = e.startAgent(time.Second)
 	e.waitSnapshot("resumed", name, func(s snapshot.Snapshot) (bool, string) {
 		p := podOf(s, "web-new")
 		return noteWith(s, "the agent restarted at") && p != nil && p.Cgroup != "", fmt.Sprintf("notes %q pods %+v", s.Notes, s.Pods)
@@ -510,12 +510,25 @@ func TestAPIServerAgentRecords(t *testing.T) {
 		t.Errorf("web-new/app was recorded from its first exec before the restart; since %s", c.Since)
 	}
 
+	if p, c := gauge(t, a, "seccompctl_agent_recorded_pods"), gauge(t, a, "seccompctl_agent_recorded_cgroups"); p != 1 || c < 1 {
+		t.Errorf("while recording web-new: %v pod cgroups watched, %v cgroups counted; want 1 and at least its app", p, c)
+	}
+
 	// Stopping writes a final snapshot; status shows the containers.
 	e.cli("k8s", "record", "stop", name)
 	stoppedAt := time.Now().Add(-time.Second)
 	e.waitSnapshot("final snapshot", name, func(s snapshot.Snapshot) (bool, string) {
 		return s.Written.After(stoppedAt), "written " + s.Written.String()
 	})
+	// The stopped request's pods are no longer watched, and their cgroups' slots are
+	// freed, running ones too (the other requests match no pod).
+	deadline := time.Now().Add(90 * time.Second)
+	for gauge(t, a, "seccompctl_agent_recorded_pods") != 0 || gauge(t, a, "seccompctl_agent_recorded_cgroups") != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the stop: %v pod cgroups watched, %v cgroups counted; want 0", gauge(t, a, "seccompctl_agent_recorded_pods"), gauge(t, a, "seccompctl_agent_recorded_cgroups"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	out := e.cli("k8s", "record", "status", name)
 	for _, want := range []string{"stopped", e.appNS + "/web-new", "init", "unresolved cgroup", "the agent restarted at"} {
 		if !strings.Contains(out, want) {

@@ -62,9 +62,10 @@ type recorder struct {
 	namespaces map[string]*nsPods
 	active     map[string]*recording // by request name
 	owners     map[string]metav1.OwnerReference
-	trees      map[string]string    // watched directory → pod UID
-	since      map[string]time.Time // pod UID → when its tree was first watched
-	qos        map[string]string    // pod UID → status.qosClass, where its cgroup is looked for first
+	trees      map[string]string          // watched directory → pod UID
+	counted    map[string]map[uint64]bool // watched directory → the cgroups counted below it
+	since      map[string]time.Time       // pod UID → when its tree was first watched
+	qos        map[string]string          // pod UID → status.qosClass, where its cgroup is looked for first
 	lastRead   time.Time
 }
 
@@ -93,7 +94,7 @@ func (n *nsPods) Err() error {
 func newRecorder(cfg Config, log *slog.Logger, client kubernetes.Interface, m *metrics, newSource func() (cgroupSource, error)) *recorder {
 	return &recorder{cfg: cfg, log: log, client: client, metrics: m, newSource: newSource, kick: make(chan struct{}, 1),
 		namespaces: map[string]*nsPods{}, active: map[string]*recording{}, owners: map[string]metav1.OwnerReference{},
-		trees: map[string]string{}, since: map[string]time.Time{}, qos: map[string]string{}}
+		trees: map[string]string{}, counted: map[string]map[uint64]bool{}, since: map[string]time.Time{}, qos: map[string]string{}}
 }
 
 func (r *recorder) trigger() {
@@ -404,6 +405,12 @@ func (r *recorder) syncTrees(now time.Time) {
 			if err := r.src.UnwatchTree(dir); err != nil {
 				r.log.Warn("unwatching a pod cgroup", "dir", dir, "err", err)
 			}
+			// Counted cgroups keep their slots until forgotten, running ones too; no
+			// longer watched, they are not counted again.
+			for id := range r.counted[dir] {
+				r.src.Forget(id)
+			}
+			delete(r.counted, dir)
 			delete(r.since, r.trees[dir])
 			delete(r.trees, dir)
 		}
@@ -476,8 +483,15 @@ func (r *recorder) readCounts(now time.Time) {
 		}
 		if c.Gone {
 			r.src.Forget(c.ID)
-		} else {
-			live++
+			delete(r.counted[c.Tree], c.ID)
+			continue
+		}
+		live++
+		if ok {
+			if r.counted[c.Tree] == nil {
+				r.counted[c.Tree] = map[uint64]bool{}
+			}
+			r.counted[c.Tree][c.ID] = true
 		}
 	}
 	r.lastRead = now

@@ -320,7 +320,7 @@ func (r *recording) snapshot(node string, now time.Time, recErr string, notCount
 	}
 	for _, uid := range uids {
 		if p := r.pods[uid]; p.deleted {
-			s.Notes = append(s.Notes, fmt.Sprintf("pod %s/%s was deleted during the recording: what it made is kept", p.namespace, p.name))
+			s.Notes = append(s.Notes, fmt.Sprintf("pod %s/%s went away during the recording (deleted, or no longer matched): what it made is kept", p.namespace, p.name))
 		}
 	}
 	return s

@@ -165,7 +165,7 @@ func TestRecordingSnapshot(t *testing.T) {
 	if web2app == nil || !web2app.Since.Equal(at(1)) || seenOf(web2app, "epoll_wait").Count != 4 {
 		t.Errorf("web-2/app: %+v; want counted since +1s with its 4 epoll_wait kept after the pod went", web2app)
 	}
-	for _, want := range []string{"pod shop/web-2 was running before the recording started: counted from 2026-05-01T10:00:01Z", "pod shop/web-2 was deleted"} {
+	for _, want := range []string{"pod shop/web-2 was running before the recording started: counted from 2026-05-01T10:00:01Z", "pod shop/web-2 went away during the recording"} {
 		if !containsNote(s, want) {
 			t.Errorf("notes %q lack %q", s.Notes, want)
 		}
