@@ -13,7 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/link"
+
 	"github.com/seccompctl/seccompctl/record"
+	"github.com/seccompctl/seccompctl/syscalls"
 )
 
 // BenchmarkRecordOverhead measures, in one run and interleaved so that the machine's
@@ -177,4 +182,207 @@ func median(ds []time.Duration) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// BenchmarkCgroupRecorderOverhead measures, in one run with the variants interleaved
+// round by round, what the many-cgroup recorder costs a syscall-bound loop (dd with
+// bs=1: a million syscalls) run
+//
+//   - plain: in a cgroup of its own, with no program attached;
+//   - other: in a cgroup of its own while a CgroupRecorder counts a watched tree;
+//   - recorded: in a new cgroup below that tree, counted from its exec;
+//   - single and single-other: inside, and outside, the cgroup the single-cgroup
+//     recorder (record.Existing, today's `record --cgroup`) counts;
+//   - empty-prog: with a sys_enter program that returns at once: the floor any
+//     sys_enter program pays, since its mere presence sends every syscall of the
+//     machine through the kernel's slow entry path.
+//
+// Only the loop's own run is timed (wall, and its CPU time from wait4), not the set-up
+// of the recorders. It reports each variant relative to plain (minimum and median over
+// the rounds; SECCOMPCTL_BENCH_ROUNDS, default 5). Run as root.
+func BenchmarkCgroupRecorderOverhead(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("eBPF needs root")
+	}
+	rounds := 5
+	if n, err := strconv.Atoi(os.Getenv("SECCOMPCTL_BENCH_ROUNDS")); err == nil && n > 0 {
+		rounds = n
+	}
+	const count = 500000
+	argv := []string{"dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=" + strconv.Itoa(count)}
+	root := cgroupRoot(b)
+	base := filepath.Join(root, fmt.Sprintf("seccompctl-bench-%d", os.Getpid()))
+	plainCg, tree, singleCg := filepath.Join(base, "plain"), filepath.Join(base, "tree"), filepath.Join(base, "single")
+	for _, d := range []string{plainCg, tree, singleCg} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			b.Fatal(err)
+		}
+	}
+	defer func() {
+		entries, _ := os.ReadDir(tree)
+		for _, e := range entries {
+			os.Remove(filepath.Join(tree, e.Name()))
+		}
+		for _, d := range []string{plainCg, tree, singleCg, base} {
+			os.Remove(d)
+		}
+	}()
+
+	wall := map[string][]time.Duration{}
+	cpu := map[string][]time.Duration{}
+	run := func(name, cg string) {
+		w, c, err := runInCgroup(argv, cg)
+		if err != nil {
+			b.Fatalf("%s: %v", name, err)
+		}
+		wall[name] = append(wall[name], w)
+		cpu[name] = append(cpu[name], c)
+	}
+	variants := []string{"plain", "other", "recorded", "single", "single-other", "empty-prog"}
+	b.ResetTimer()
+	for range b.N {
+		for round := range rounds {
+			run("plain", plainCg)
+
+			r, err := record.NewCgroupRecorder(record.CgroupRecorderOptions{Root: root})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := r.WatchTree(tree); err != nil {
+				b.Fatal(err)
+			}
+			run("other", plainCg)
+			ctr := filepath.Join(tree, fmt.Sprintf("ctr%d", round))
+			if err := os.Mkdir(ctr, 0o755); err != nil {
+				b.Fatal(err)
+			}
+			run("recorded", ctr)
+			if err := checkCounted(r, ctr, count); err != nil {
+				b.Fatal(err)
+			}
+			r.Close()
+
+			stop := startSingle(b, root, singleCg)
+			run("single", singleCg)
+			run("single-other", plainCg)
+			if rec := stop(); rec.Calls[record.Call{Arch: syscalls.Native(), Name: "write"}] < count {
+				b.Fatalf("the single-cgroup recorder counted %v", rec.Calls)
+			}
+
+			detach := attachEmpty(b)
+			run("empty-prog", plainCg)
+			detach()
+		}
+	}
+	b.StopTimer()
+	plainMin, plainMed := minimum(wall["plain"]), median(wall["plain"])
+	plainCPU := median(cpu["plain"])
+	line := fmt.Sprintf("%s (%d rounds; wall min, median; CPU median): plain %.3fs %.3fs %.3fs",
+		strings.Join(argv, " "), len(wall["plain"]), plainMin.Seconds(), plainMed.Seconds(), plainCPU.Seconds())
+	for _, v := range variants[1:] {
+		mn, md, c := minimum(wall[v]), median(wall[v]), median(cpu[v])
+		b.ReportMetric(mn.Seconds()/plainMin.Seconds(), v+"-x")
+		b.ReportMetric(c.Seconds()/plainCPU.Seconds(), v+"-cpu-x")
+		line += fmt.Sprintf("\n  %-12s %.3fs %.3fs %.3fs (%.2fx, %.2fx, CPU %.2fx)", v, mn.Seconds(), md.Seconds(), c.Seconds(),
+			mn.Seconds()/plainMin.Seconds(), md.Seconds()/plainMed.Seconds(), c.Seconds()/plainCPU.Seconds())
+	}
+	b.ReportMetric(0, "ns/op")
+	b.Log(line)
+}
+
+// runInCgroup runs argv inside the cgroup at dir and returns its wall time and its CPU
+// time (user and system, from wait4).
+func runInCgroup(argv []string, dir string) (time.Duration, time.Duration, error) {
+	fd, err := syscall.Open(dir, syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer syscall.Close(fd)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, 0, err
+	}
+	return time.Since(start), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
+}
+
+// checkCounted makes sure the recorded loop was counted, so the benchmark measures a
+// recorder that works: dd makes count reads and count writes.
+func checkCounted(r *record.CgroupRecorder, dir string, count uint64) error {
+	var st syscall.Stat_t
+	if err := syscall.Stat(dir, &st); err != nil {
+		return err
+	}
+	counts, err := r.Counts()
+	if err != nil {
+		return err
+	}
+	for _, c := range counts {
+		if c.ID == st.Ino {
+			native := syscalls.Native()
+			if c.Calls[record.Call{Arch: native, Name: "read"}] < count || c.Calls[record.Call{Arch: native, Name: "write"}] < count {
+				return fmt.Errorf("the recorded loop was counted as %v", c.Calls)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("the recorded loop's cgroup %s was not counted", dir)
+}
+
+// startSingle starts the single-cgroup recorder on the cgroup at dir and returns once
+// it counts (a /bin/true run in the cgroup shows in its progress); the returned
+// function stops it and returns the recording.
+func startSingle(b *testing.B, root, dir string) func() *record.Recording {
+	ctx, cancel := context.WithCancel(context.Background())
+	type result struct {
+		res *record.Result
+		err error
+	}
+	done := make(chan result, 1)
+	progress := &record.Progress{}
+	go func() {
+		res, err := record.Existing(ctx, record.Target{Cgroup: strings.TrimPrefix(dir, root)}, record.Options{Mode: record.ModeEBPF, Progress: progress})
+		done <- result{res, err}
+	}()
+	for deadline := time.Now().Add(time.Minute); progress.Distinct() == 0; {
+		select {
+		case r := <-done:
+			b.Fatalf("the single-cgroup recorder stopped: %v", r.err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("the single-cgroup recorder counted nothing for a minute")
+		}
+		if _, _, err := runInCgroup([]string{"/bin/true"}, dir); err != nil {
+			b.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return func() *record.Recording {
+		cancel()
+		r := <-done
+		if r.err != nil {
+			b.Fatal(r.err)
+		}
+		return r.res.Recording
+	}
+}
+
+// attachEmpty attaches a sys_enter program that does nothing; the returned function
+// detaches it.
+func attachEmpty(b *testing.B) func() {
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Name: "sc_bench_empty", Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "sys_enter",
+		License: "GPL", Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := link.AttachTracing(link.TracingOptions{Program: prog})
+	if err != nil {
+		prog.Close()
+		b.Fatal(err)
+	}
+	return func() { l.Close(); prog.Close() }
 }

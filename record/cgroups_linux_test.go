@@ -19,7 +19,7 @@ import (
 )
 
 // cgroupRoot is the cgroup v2 hierarchy of the test machine, found as the recorder finds it.
-func cgroupRoot(t *testing.T) string {
+func cgroupRoot(t testing.TB) string {
 	t.Helper()
 	b, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
@@ -403,7 +403,7 @@ func TestCgroupRecorderCloseAsRoot(t *testing.T) {
 
 // loadedPrograms returns the ids of the BPF programs in the kernel whose name starts
 // with prefix.
-func loadedPrograms(t *testing.T, prefix string) map[ebpf.ProgramID]bool {
+func loadedPrograms(t testing.TB, prefix string) map[ebpf.ProgramID]bool {
 	t.Helper()
 	ids := map[ebpf.ProgramID]bool{}
 	var id ebpf.ProgramID
