@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -110,7 +111,11 @@ func writeStatus(out, errOut io.Writer, nodes []agent.NodeLogged, key, format st
 	}
 	fmt.Fprintf(out, "profile %s: %d record(s) logged, %d syscall/container entr(ies), from %d node(s) reporting\n", key, total, len(logged), len(nodes))
 	for _, n := range nodes {
-		fmt.Fprintf(out, "  node %s: status written %s\n", n.Node, n.Renewed.UTC().Format(time.RFC3339))
+		mode := ""
+		if slices.Contains(n.State.Complain, key) {
+			mode = ", " + key + " installed in complain mode"
+		}
+		fmt.Fprintf(out, "  node %s: status written %s%s\n", n.Node, n.Renewed.UTC().Format(time.RFC3339), mode)
 	}
 	if len(logged) == 0 {
 		return nil

@@ -17,7 +17,8 @@ func statusNodes() []agent.NodeLogged {
 			Namespace: "shop", Pod: "web-" + node, Container: "app", Count: n, First: t0, Last: t0.Add(time.Hour)}
 	}
 	return []agent.NodeLogged{
-		{Node: "n1", Renewed: t0, State: agent.LoggedState{Entries: []agent.Logged{entry("n1", "web.json", "uname", 3), entry("n1", "db.json", "getcwd", 1)}}},
+		{Node: "n1", Renewed: t0, State: agent.LoggedState{Entries: []agent.Logged{entry("n1", "web.json", "uname", 3), entry("n1", "db.json", "getcwd", 1)},
+			Complain: []string{"db.json", "web.json"}}},
 		{Node: "n2", Renewed: t0, State: agent.LoggedState{Entries: []agent.Logged{entry("n2", "web.json", "uname", 4)}, Dropped: 5}},
 	}
 }
@@ -58,5 +59,10 @@ func TestK8sStatusText(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "getcwd") {
 		t.Errorf("text output shows another profile's syscall:\n%s", out.String())
+	}
+	// n1 installed web.json in complain mode, n2 does not say so.
+	if !strings.Contains(out.String(), "node n1: status written 2026-01-02T03:00:00Z, web.json installed in complain mode\n") ||
+		strings.Contains(out.String(), "node n2: status written 2026-01-02T03:00:00Z, ") {
+		t.Errorf("text output does not say which nodes run web.json in complain mode:\n%s", out.String())
 	}
 }
