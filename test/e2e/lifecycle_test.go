@@ -209,7 +209,8 @@ func TestLifecycleRecordToEnforce(t *testing.T) {
 	}
 
 	// 7. Promote: the logged syscalls are added and the default enforced again.
-	must(t, seccompctl(t, "", "k8s", "promote", kvServerKey, "--apply", "--clean-for", "0s"), "k8s promote --apply")
+	// The node runs runc, as the agent was told (--runtime runc): promote lints for it.
+	must(t, seccompctl(t, "", "k8s", "promote", kvServerKey, "--apply", "--clean-for", "0s", "--runtime", "runc"), "k8s promote --apply")
 	eventually(t, 90*time.Second, "the promoted profile installed on the node", func() (bool, string) {
 		data, def := nodeDefaultAction(t, kvServerKey)
 		if def != "SCMP_ACT_ERRNO" {
