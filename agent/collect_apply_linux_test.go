@@ -9,12 +9,15 @@ import (
 	"testing"
 	"time"
 
+	authv1 "k8s.io/api/authentication/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/seccompctl/seccompctl/agent"
+	"github.com/seccompctl/seccompctl/agent/internal/controlplane"
 	"github.com/seccompctl/seccompctl/kube"
 	"github.com/seccompctl/seccompctl/profile"
 	"github.com/seccompctl/seccompctl/snapshot"
@@ -258,4 +261,52 @@ func TestAPIServerCollectApply(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "other-web.json enforcing") || !strings.Contains(errOut, "linting for runc, the runtimes the profile was collected for") {
 		t.Errorf("promote of a runc profile: exit %d, stdout %s, stderr %s; want it promoted, linted for runc", code, out, errOut)
 	}
+
+	// A user who may read the request and its snapshots but not Nodes still collects,
+	// with the snapshots' architectures and both runtimes, and is told why.
+	reader := readerKubeconfig(t, cp, admin, agentNS)
+	code, out, errOut = runCLI(t, "k8s", "record", "collect", other, "-o", t.TempDir(), "--format", "json", "--kubeconfig", reader, "--agent-namespace", agentNS)
+	if code != 0 || !strings.Contains(errOut, "warning: cannot read Node objects") {
+		t.Fatalf("collect without access to Nodes: exit %d, stderr %s; want 0 and a warning", code, errOut)
+	}
+	var res2 collectJSON
+	if err := json.Unmarshal([]byte(out), &res2); err != nil {
+		t.Fatal(err)
+	}
+	if len(res2.Files) != 1 || fmt.Sprint(res2.Files[0].Runtimes) != "[crun runc]" || fmt.Sprint(res2.Files[0].Arches) != "[x86_64]" {
+		t.Errorf("collect without Nodes: %+v; want x86_64 from the snapshot and both runtimes", res2.Files)
+	}
+}
+
+// readerKubeconfig is a kubeconfig of a ServiceAccount that may get ConfigMaps and list
+// Leases in ns, and nothing else: enough for 'k8s record collect' without --apply.
+func readerKubeconfig(t *testing.T, cp *controlplane.ControlPlane, admin kubernetes.Interface, ns string) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := admin.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "reader"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "reader"}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get"}},
+		{APIGroups: []string{coordinationv1.GroupName}, Resources: []string{"leases"}, Verbs: []string{"list"}},
+	}}
+	if _, err := admin.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "reader"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "reader"},
+		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "reader", Namespace: ns}}}
+	if _, err := admin.RbacV1().RoleBindings(ns).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	exp := int64(3600)
+	tok, err := admin.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "reader", &authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: &exp}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "reader.kubeconfig")
+	if err := cp.Kubeconfig(path, tok.Status.Token); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

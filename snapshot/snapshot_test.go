@@ -286,3 +286,25 @@ func TestEncodeBoundUnresolvedFirst(t *testing.T) {
 		t.Errorf("under the containers' size: %d unresolved dropped, %d containers dropped; want 40 and 1", back.UnresolvedDropped, back.Dropped)
 	}
 }
+
+// FuzzOCIRuntimes: whatever a Node reports, the answer names at least one known
+// runtime, and naming two always comes with the reason.
+func FuzzOCIRuntimes(f *testing.F) {
+	for _, s := range []string{"containerd://1.7.24", "cri-o://1.29.1", "cri-o://v1.31", "", "://", "cri-o://1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		rts, unsure := OCIRuntimes(v)
+		if len(rts) == 0 {
+			t.Fatalf("%q: no runtime", v)
+		}
+		for _, r := range rts {
+			if r != "runc" && r != "crun" {
+				t.Fatalf("%q: unknown runtime %q", v, r)
+			}
+		}
+		if len(rts) > 1 && unsure == "" {
+			t.Fatalf("%q: both runtimes without a reason", v)
+		}
+	})
+}
