@@ -252,6 +252,20 @@ func TestAPIServerCollectApply(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("collect --complain --prefix other-: exit %d, stderr %s", code, errOut)
 	}
+	// The same profile applied in complain mode again is unchanged: when complain mode
+	// began stays, so the clean period is not restarted.
+	cm, err = admin.CoreV1().ConfigMaps(agentNS).Get(ctx, "other-web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runCLI(t, append([]string{"k8s", "record", "collect", other, "-o", dir, "--apply", "--complain", "--prefix", "other-"}, common...)...)
+	if code != 0 || !strings.Contains(out, "configmap "+agentNS+"/other-web unchanged") {
+		t.Errorf("collect --complain again: exit %d, stdout %s, stderr %s; want other-web unchanged", code, out, errOut)
+	}
+	if again, err := admin.CoreV1().ConfigMaps(agentNS).Get(ctx, "other-web", metav1.GetOptions{}); err != nil ||
+		again.Annotations[kube.AnnotationComplainSince] != cm.Annotations[kube.AnnotationComplainSince] {
+		t.Errorf("complain-since changed on an unchanged apply: %v", err)
+	}
 	promote := []string{"k8s", "promote", "other-web.json", "--apply", "--clean-for", "0s", "-n", agentNS, "--kubeconfig", adminKubeconfig}
 	code, _, errOut = runCLI(t, append(promote, "--runtime", "runc,crun")...)
 	if code != 1 || !strings.Contains(errOut, "SC2001 crun") {
