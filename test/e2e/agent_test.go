@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/seccompctl/seccompctl/kube"
 )
 
 // The agent's defaults (issue 6): namespace, and the directory under
@@ -41,23 +43,28 @@ func ensureAgent(t *testing.T) {
 	t.Helper()
 	requireVerb(t, "k8s", "install")
 	requireVerb(t, "agent")
-	agent.once.Do(func() { agent.err = installAgent(t) })
+	agent.once.Do(func() {
+		h := seccompctl(t, "", "agent", "--help")
+		agent.err = installAgent(t, strings.Contains(h.Stdout, "--record"))
+	})
 	if agent.err != nil {
 		t.Fatalf("installing the agent: %v", agent.err)
 	}
 }
 
-func installAgent(t *testing.T) error {
+// installAgent installs (or reinstalls) the agent, recording or not, and waits
+// until the DaemonSet's pod runs that version.
+func installAgent(t *testing.T, record bool) error {
 	args := []string{"k8s", "install", "--image", env["E2E_IMAGE_AGENT"], "--image-pull-policy", "Never",
 		"--kubelet-root", env["E2E_KUBELET_ROOT"], "--port", env["E2E_AGENT_PORT"],
 		"--monitor", "--cri-socket", env["E2E_CONTAINERD_SOCK"], "--runtime", "runc"}
-	if h := seccompctl(t, "", "agent", "--help"); strings.Contains(h.Stdout, "--record") {
+	agent.records = record
+	if record {
 		root, err := hostCgroup2()
 		if err != nil {
 			return err
 		}
 		args = append(args, "--record", "--cgroup-root", root, "--snapshot-interval", snapshotInterval)
-		agent.records = true
 	}
 	r := seccompctl(t, "", args...)
 	if r.Code != 0 {
@@ -69,6 +76,10 @@ func installAgent(t *testing.T) error {
 	}
 	if r := kubectl(t, manifests, "apply", "-f", "-"); r.Code != 0 {
 		return fmt.Errorf("kubectl apply: %s", r)
+	}
+	// A changed DaemonSet replaces its pod: wait for the new one.
+	if r := kubectl(t, "", "-n", agentNamespace, "rollout", "status", "daemonset/"+kube.AgentName, "--timeout=3m"); r.Code != 0 {
+		return fmt.Errorf("the agent DaemonSet's rollout: %s", r)
 	}
 	var ds string
 	deadline := time.Now().Add(3 * time.Minute)

@@ -61,40 +61,75 @@ spec:
 		must(t, kubectl(t, "", "-n", ns, "wait", "--for=condition=Ready", "pod/"+name, "--timeout=120s"), "pod "+name+" Ready")
 	}
 
-	// Each round measures both pods without recording, then while perf-rec is
-	// recorded, each time in alternating order, so that a machine getting busier
-	// or quieter during the run weighs on both columns alike.
-	var off, on [2][]loopTimes
+	// Phases, each of interleaved rounds (the pods in alternating order, so that a
+	// machine getting busier or quieter weighs on both alike): no recorder on the
+	// node; with the agent, the recording agent idle (no request); perf-rec
+	// recorded; no recorder again, which shows the drift over the run.
 	pods := [2]string{"perf-rec", "perf-other"}
-	var recorder string
-	for i := 0; i < rounds; i++ {
-		order := []int{0, 1}
-		if i%2 == 1 {
-			order = []int{1, 0}
+	measure := func(phase string) [2][]loopTimes {
+		var got [2][]loopTimes
+		for i := 0; i < rounds; i++ {
+			order := []int{0, 1}
+			if i%2 == 1 {
+				order = []int{1, 0}
+			}
+			for _, p := range order {
+				got[p] = append(got[p], loopTime(t, ns, pods[p]))
+			}
 		}
-		for _, p := range order {
-			off[p] = append(off[p], loopTime(t, ns, pods[p]))
-		}
-		var stop func()
-		stop, recorder = startPerfRecording(t, ns)
-		for _, p := range order {
-			on[p] = append(on[p], loopTime(t, ns, pods[p]))
-		}
-		stop()
-		t.Logf("round %d: not recording %v %v; recording perf-rec %v %v", i+1, off[0][i], off[1][i], on[0][i], on[1][i])
+		t.Logf("%s: perf-rec %v; perf-other %v", phase, got[0], got[1])
+		return got
 	}
+	recording := agent.records
+	if recording {
+		// The recording agent keeps its program attached while it runs.
+		t.Cleanup(func() {
+			if err := installAgent(t, true); err != nil {
+				t.Errorf("reinstalling the recording agent: %v", err)
+			}
+		})
+		if err := installAgent(t, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	phases := []string{"no recorder"}
+	results := [][2][]loopTimes{measure(phases[0])}
+	if recording {
+		if err := installAgent(t, true); err != nil {
+			t.Fatal(err)
+		}
+		phases = append(phases, "agent --record, no request")
+		results = append(results, measure(phases[len(phases)-1]))
+	}
+	stop, recorder := startPerfRecording(t, ns)
+	phases = append(phases, "recording perf-rec")
+	results = append(results, measure(phases[len(phases)-1]))
+	stop()
+	if recording {
+		if err := installAgent(t, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	phases = append(phases, "no recorder, again")
+	results = append(results, measure(phases[len(phases)-1]))
 
-	row := func(name string, p int) string {
-		offW, onW := median(off[p], wall), median(on[p], wall)
-		offC, onC := median(off[p], cpu), median(on[p], cpu)
-		return fmt.Sprintf("| %s | %v | %v | %.2f× | %v | %v | %.2f× |\n", name,
-			offW, onW, float64(onW)/float64(offW), offC, onC, float64(onC)/float64(offC))
+	// The baseline: both no-recorder phases together.
+	base := [2][]loopTimes{}
+	for p := range pods {
+		base[p] = append(slices.Clone(results[0][p]), results[len(results)-1][p]...)
 	}
-	report := fmt.Sprintf("recorder: %s; loop: %s; %d rounds, medians; load average before: %s\n"+
-		"| pod | wall, not recording | wall, recording perf-rec | ratio | CPU (user+sys), not recording | CPU, recording | ratio |\n"+
-		"|---|---|---|---|---|---|---|\n",
+	report := fmt.Sprintf("recorder: %s; loop: %s; %d rounds per phase, medians (wall / CPU user+sys) and ratios to no recorder; load average before: %s\n",
 		recorder, perfLoop, rounds, strings.Join(strings.Fields(string(loadavg))[:3], " "))
-	report += row("perf-rec (recorded)", 0) + row("perf-other (outside the recording)", 1)
+	report += "| pod | " + strings.Join(phases, " | ") + " |\n|---|" + strings.Repeat("---|", len(phases)) + "\n"
+	for p, name := range []string{"perf-rec (the recorded pod)", "perf-other (outside the recording)"} {
+		report += "| " + name + " |"
+		for _, res := range results {
+			w, c := median(res[p], wall), median(res[p], cpu)
+			report += fmt.Sprintf(" %v / %v (%.2f× / %.2f×) |", w, c,
+				float64(w)/float64(median(base[p], wall)), float64(c)/float64(median(base[p], cpu)))
+		}
+		report += "\n"
+	}
 	t.Log("\n" + report)
 	if out := os.Getenv("E2E_PERF_OUT"); out != "" {
 		if err := os.WriteFile(out, []byte(report), 0o644); err != nil {
