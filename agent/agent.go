@@ -358,15 +358,19 @@ func (a *Agent) SyncOnce(ctx context.Context) error {
 // trackModes tells the logged store which profiles are installed in complain mode, so
 // the entries of a profile promoted to enforcing are dropped.
 func (a *Agent) trackModes(p Plan, res SyncResult) {
-	installed := map[string]bool{}
-	for name, w := range p.Want {
-		if res.Installed[name].SHA256 == w.SHA256 {
-			installed[name] = w.Complain
-		}
+	if res.Installed == nil {
+		return // the sync failed before it knew what is installed
 	}
-	kept := make([]string, 0, len(p.Keep))
-	for name := range p.Keep {
-		kept = append(kept, name)
+	installed := map[string]bool{}
+	var kept []string
+	for name, o := range res.Installed {
+		if w, ok := p.Want[name]; ok && o.SHA256 == w.SHA256 {
+			installed[name] = w.Complain
+		} else {
+			// An older version is still there (the new one refused, or its write
+			// failed): its mode stays what it was.
+			kept = append(kept, name)
+		}
 	}
 	if promoted := a.logged.SetModes(installed, kept); len(promoted) > 0 {
 		a.log.Info("profiles now enforcing: their logged syscalls are dropped", "profiles", promoted)

@@ -71,8 +71,24 @@ func TestAPIServerPromotedDropsLogged(t *testing.T) {
 		return n == 1 && slices.Equal(complain, []string{"web.json"}), fmt.Sprintf("%d entries, complain-mode profiles %v", n, complain)
 	})
 
-	// Promote in place: the same object, enforcing data, no complain metadata.
+	// An enforcing version the agent refuses (it denies everything, so no runtime can
+	// start a container) leaves the complain-mode one installed, and its entries.
 	cur, err := e.admin.CoreV1().ConfigMaps(e.ns).Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.update(kube.Enforce(cur, "web.json", []byte(`{"defaultAction":"SCMP_ACT_ERRNO"}`)))
+	eventually(t, "the refused version in the status Lease", func() (bool, string) {
+		_, _, rej := e.lease("node-" + e.ns)
+		return len(rej) == 1 && rej[0].Key == "web.json", fmt.Sprintf("rejected %+v", rej)
+	})
+	if n, complain := logged("web.json"); n != 1 || !slices.Equal(complain, []string{"web.json"}) {
+		t.Fatalf("after a refused enforcing version: %d entries, complain-mode %v; want the entry kept, still in complain mode", n, complain)
+	}
+	e.waitFile("web.json", string(complainData))
+
+	// Promote in place: the same object, enforcing data, no complain metadata.
+	cur, err = e.admin.CoreV1().ConfigMaps(e.ns).Get(ctx, "web", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
