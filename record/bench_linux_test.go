@@ -16,6 +16,7 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
 
 	"github.com/seccompctl/seccompctl/record"
 	"github.com/seccompctl/seccompctl/syscalls"
@@ -257,7 +258,7 @@ func BenchmarkCgroupRecorderOverhead(b *testing.B) {
 				b.Fatal(err)
 			}
 			run("recorded", ctr)
-			if err := checkCounted(r, ctr, count); err != nil {
+			if err := checkCounted(r, ctr, count, "read", "write"); err != nil {
 				b.Fatal(err)
 			}
 			r.Close()
@@ -308,8 +309,9 @@ func runInCgroup(argv []string, dir string) (time.Duration, time.Duration, error
 }
 
 // checkCounted makes sure the recorded loop was counted, so the benchmark measures a
-// recorder that works: dd makes count reads and count writes.
-func checkCounted(r *record.CgroupRecorder, dir string, count uint64) error {
+// recorder that works: each of names at least count times (dd makes count reads and
+// count writes).
+func checkCounted(r *record.CgroupRecorder, dir string, count uint64, names ...string) error {
 	var st syscall.Stat_t
 	if err := syscall.Stat(dir, &st); err != nil {
 		return err
@@ -320,9 +322,10 @@ func checkCounted(r *record.CgroupRecorder, dir string, count uint64) error {
 	}
 	for _, c := range counts {
 		if c.ID == st.Ino {
-			native := syscalls.Native()
-			if c.Calls[record.Call{Arch: native, Name: "read"}] < count || c.Calls[record.Call{Arch: native, Name: "write"}] < count {
-				return fmt.Errorf("the recorded loop was counted as %v", c.Calls)
+			for _, name := range names {
+				if c.Calls[record.Call{Arch: syscalls.Native(), Name: name}] < count {
+					return fmt.Errorf("the recorded loop was counted as %v", c.Calls)
+				}
 			}
 			return nil
 		}
@@ -385,4 +388,137 @@ func attachEmpty(b *testing.B) func() {
 		b.Fatal(err)
 	}
 	return func() { l.Close(); prog.Close() }
+}
+
+// BenchmarkSysEnterCost measures what one syscall (getppid, in a loop in this process)
+// costs with no program on sys_enter, with a program that returns at once, while a
+// CgroupRecorder counts a tree this process is outside of, and while it counts this
+// process's own cgroup. The difference to "none" is what the kernel's slow entry path
+// and the recorder's program add to every syscall on the node, or to a counted one.
+//
+// On a loaded machine those differences drown in noise, so the recorder's variants also
+// report the program's own run time per call from the kernel's BPF statistics
+// (prog-ns/run: every call on the machine while the loop ran, so in recorder-other the
+// path of a task that is not counted, in recorder-counted mostly the counting path; the
+// empty program's figure is the statistics' own cost).
+func BenchmarkSysEnterCost(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("eBPF needs root")
+	}
+	root := cgroupRoot(b)
+	base := filepath.Join(root, fmt.Sprintf("seccompctl-bench-%d", os.Getpid()))
+	tree := filepath.Join(base, "tree")
+	self := filepath.Join(tree, "self")
+	if err := os.MkdirAll(self, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	own, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ownDir string
+	for _, line := range strings.Split(string(own), "\n") {
+		if p, ok := strings.CutPrefix(line, "0::"); ok {
+			ownDir = filepath.Join(root, p)
+		}
+	}
+	defer func() {
+		moveTo(b, ownDir)
+		os.Remove(self)
+		os.Remove(tree)
+		os.Remove(base)
+	}()
+	loop := func(b *testing.B) {
+		for range b.N {
+			syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0)
+		}
+	}
+	b.Run("none", loop)
+	b.Run("empty-prog", func(b *testing.B) {
+		detach := attachEmpty(b)
+		defer detach()
+		stats := startProgStats(b, "sc_bench_empty")
+		b.ResetTimer()
+		loop(b)
+		b.StopTimer()
+		stats()
+	})
+	b.Run("recorder-other", func(b *testing.B) {
+		r, err := record.NewCgroupRecorder(record.CgroupRecorderOptions{Root: root})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer r.Close()
+		if err := r.WatchTree(tree); err != nil {
+			b.Fatal(err)
+		}
+		stats := startProgStats(b, "sc_cg_count")
+		b.ResetTimer()
+		loop(b)
+		b.StopTimer()
+		stats()
+	})
+	b.Run("recorder-counted", func(b *testing.B) {
+		r, err := record.NewCgroupRecorder(record.CgroupRecorderOptions{Root: root})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer r.Close()
+		// All of this process's threads move: a running cgroup is counted from WatchTree.
+		moveTo(b, self)
+		defer moveTo(b, ownDir)
+		if err := r.WatchTree(tree); err != nil {
+			b.Fatal(err)
+		}
+		stats := startProgStats(b, "sc_cg_count")
+		b.ResetTimer()
+		loop(b)
+		b.StopTimer()
+		stats()
+		if err := checkCounted(r, self, uint64(b.N), "getppid"); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// moveTo moves this process into the cgroup at dir.
+func moveTo(b *testing.B, dir string) {
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// startProgStats turns the kernel's BPF run-time statistics on; the returned function
+// reports the run time per call of the program named name loaded last (ours: others may
+// run one too) since then, as prog-ns/run, and turns them off.
+func startProgStats(b *testing.B, name string) func() {
+	var last ebpf.ProgramID
+	for id := range loadedPrograms(b, name) {
+		last = max(last, id)
+	}
+	prog, err := ebpf.NewProgramFromID(last)
+	if err != nil {
+		b.Fatal(err)
+	}
+	enabled, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	if err != nil {
+		prog.Close()
+		b.Skipf("BPF statistics: %v", err)
+	}
+	runtime := func() (time.Duration, uint64) {
+		st, err := prog.Stats()
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st.Runtime, st.RunCount
+	}
+	rt0, n0 := runtime()
+	return func() {
+		rt, n := runtime()
+		enabled.Close()
+		prog.Close()
+		if n > n0 {
+			b.ReportMetric(float64(rt-rt0)/float64(n-n0), "prog-ns/run")
+		}
+	}
 }

@@ -21,9 +21,10 @@ import (
 // The many-cgroup recorder keeps one block of counters per counted cgroup as the value
 // of a hash map keyed by cgroup id ("counted"):
 //
-//   - sys_enter: id = bpf_get_current_cgroup_id(); block = counted[id]; a miss returns,
-//     which is all every other task on the node pays; a hit adds one, atomically, to
-//     the counter counterIndex picks in the block.
+//   - sys_enter: id = bpf_get_current_cgroup_id(); if filter[id % buckets] is clear,
+//     return: that, an array lookup the verifier inlines, is all almost every other
+//     task on the node pays; else block = counted[id], a miss returns, a hit adds one,
+//     atomically, to the counter counterIndex picks in the block.
 //   - sched_prepare_exec (or sched_process_exec): a task whose cgroup is not counted, and whose cgroup is a
 //     child or grandchild of a watched tree ("trees", keyed by the tree's cgroup id),
 //     inserts its cgroup with a zero block (BPF_NOEXIST) and counts its execve, read
@@ -61,6 +62,12 @@ func CgroupSlotBytes() int { return blockWords(cgroupLayout(syscalls.Native())) 
 // execing task's cgroup: a cgroup deeper than this is never counted.
 const maxCgroupDepth = 16
 
+// filterBuckets is the size of the filter in front of the counted map: a bucket is set
+// while a counted cgroup's id falls into it (id % filterBuckets). With 256 counted
+// cgroups about 1.6 % of the others pay the hash lookup as well. A power of two; tests
+// make it 1 to share one bucket between cgroups.
+var filterBuckets uint32 = 16384
+
 // maxTrees is how many trees may be watched at once.
 const maxTrees = 1024
 
@@ -74,9 +81,9 @@ type CgroupRecorder struct {
 	native syscalls.Arch
 	layout counterLayout
 
-	counted, trees, zero, refused, stats *ebpf.Map
-	progs                                []*ebpf.Program
-	links                                []link.Link
+	counted, filter, trees, zero, refused, stats *ebpf.Map
+	progs                                        []*ebpf.Program
+	links                                        []link.Link
 
 	mu      sync.Mutex
 	closed  bool
@@ -161,6 +168,7 @@ func (r *CgroupRecorder) load() error {
 		spec ebpf.MapSpec
 	}{
 		{&r.counted, ebpf.MapSpec{Name: "sc_cg_counted", Type: ebpf.Hash, KeySize: 8, ValueSize: uint32(words * 8), MaxEntries: uint32(r.max)}},
+		{&r.filter, ebpf.MapSpec{Name: "sc_cg_filter", Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: filterBuckets}},
 		{&r.trees, ebpf.MapSpec{Name: "sc_cg_trees", Type: ebpf.Hash, KeySize: 8, ValueSize: 8, MaxEntries: maxTrees}},
 		{&r.zero, ebpf.MapSpec{Name: "sc_cg_zero", Type: ebpf.Array, KeySize: 4, ValueSize: uint32(words * 8), MaxEntries: 1}},
 		// Refused cgroups are few and only counted: an LRU map forgets the oldest
@@ -176,7 +184,7 @@ func (r *CgroupRecorder) load() error {
 		*s.m = m
 	}
 	prog, l, err := attachRawTracepoint("sc_cg_count", "sys_enter", func(typed bool) asm.Instructions {
-		return cgroupCountInstructions(r.layout, r.native, r.counted.FD(), typed)
+		return cgroupCountInstructions(r.layout, r.native, r.counted.FD(), r.filter.FD(), typed)
 	})
 	if err != nil {
 		return err
@@ -184,7 +192,7 @@ func (r *CgroupRecorder) load() error {
 	r.progs, r.links = append(r.progs, prog), append(r.links, l)
 	execve, _ := syscalls.Number(r.native, "execve")
 	maps := cgroupExecMaps{
-		counted: r.counted.FD(), trees: r.trees.FD(), zero: r.zero.FD(), refused: r.refused.FD(), stats: r.stats.FD(),
+		counted: r.counted.FD(), filter: r.filter.FD(), trees: r.trees.FD(), zero: r.zero.FD(), refused: r.refused.FD(), stats: r.stats.FD(),
 	}
 	// sched_prepare_exec (Linux 6.10) fires once the exec cannot fail any more but
 	// before the new image's ABI is set up: the pt_regs still say which ABI the execve
@@ -209,9 +217,10 @@ func (r *CgroupRecorder) load() error {
 // cgroupCountInstructions is the sys_enter program, in the spirit of:
 //
 //	id = bpf_get_current_cgroup_id();
+//	if (!filter[id % buckets]) return 0;
 //	block = counted[id]; if (!block) return 0;
 //	__sync_fetch_and_add(&block[counterIndex(layout, regs, ctx->args[1])], 1);
-func cgroupCountInstructions(l counterLayout, native syscalls.Arch, countedFD int, typed bool) asm.Instructions {
+func cgroupCountInstructions(l counterLayout, native syscalls.Arch, countedFD, filterFD int, typed bool) asm.Instructions {
 	regs := regsProbe
 	if typed {
 		regs = regsCtx
@@ -220,6 +229,15 @@ func cgroupCountInstructions(l counterLayout, native syscalls.Arch, countedFD in
 		asm.Mov.Reg(asm.R6, asm.R1), // ctx: struct bpf_raw_tracepoint_args
 		asm.FnGetCurrentCgroupId.Call(),
 		asm.StoreMem(asm.R10, -8, asm.R0, asm.DWord),
+		asm.And.Imm(asm.R0, int32(filterBuckets-1)),
+		asm.StoreMem(asm.R10, -12, asm.R0, asm.Word),
+		asm.LoadMapPtr(asm.R1, filterFD),
+		asm.Mov.Reg(asm.R2, asm.R10),
+		asm.Add.Imm(asm.R2, -12),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.Word),
+		asm.JEq.Imm(asm.R1, 0, "out"),
 		asm.LoadMapPtr(asm.R1, countedFD),
 		asm.Mov.Reg(asm.R2, asm.R10),
 		asm.Add.Imm(asm.R2, -8),
@@ -247,7 +265,7 @@ func addOne() asm.Instructions {
 }
 
 // cgroupExecMaps are the file descriptors of the maps the exec program uses.
-type cgroupExecMaps struct{ counted, trees, zero, refused, stats int }
+type cgroupExecMaps struct{ counted, filter, trees, zero, refused, stats int }
 
 // cgroupExecInstructions is the exec program (see load), in the spirit of:
 //
@@ -257,6 +275,7 @@ type cgroupExecMaps struct{ counted, trees, zero, refused, stats int }
 //	tree = ancestor(depth-1) in trees ? it : ancestor(depth-2) in trees ? it : return 0;
 //	err = update(counted, id, zero, BPF_NOEXIST);
 //	if (err && err != -EEXIST) { refused[id] = 1; stats[0]++; return 0; }
+//	filter[id % buckets] = 1;                   // after the insert: see Forget
 //	block = counted[id]; block[tree slot] = tree;
 //	block[counterIndex(layout, task_pt_regs(current), orig_ax)]++;
 //
@@ -331,9 +350,18 @@ func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m
 		asm.AddAtomic.Mem(asm.R1, asm.R2, asm.DWord, 0),
 		asm.Ja.Label("out"),
 	)
-	added := lookup(m.counted, -8)
-	added[0] = added[0].WithSymbol("added")
-	insns = append(insns, added...)
+	insns = append(insns,
+		asm.Mov.Reg(asm.R1, asm.R9).WithSymbol("added"),
+		asm.And.Imm(asm.R1, int32(filterBuckets-1)),
+		asm.StoreMem(asm.R10, -28, asm.R1, asm.Word),
+	)
+	insns = append(insns, lookup(m.filter, -28)...)
+	insns = append(insns,
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.Mov.Imm(asm.R1, 1),
+		asm.StoreMem(asm.R0, 0, asm.R1, asm.Word),
+	)
+	insns = append(insns, lookup(m.counted, -8)...)
 	insns = append(insns,
 		asm.JEq.Imm(asm.R0, 0, "out"),
 		asm.Mov.Reg(asm.R8, asm.R0),
@@ -372,7 +400,7 @@ func (r *CgroupRecorder) closeKernel() {
 	for _, p := range r.progs {
 		p.Close()
 	}
-	for _, m := range []*ebpf.Map{r.counted, r.trees, r.zero, r.refused, r.stats} {
+	for _, m := range []*ebpf.Map{r.counted, r.filter, r.trees, r.zero, r.refused, r.stats} {
 		if m != nil {
 			m.Close()
 		}
@@ -450,6 +478,29 @@ func (r *CgroupRecorder) insertStarted(t *watchedTree, id uint64) {
 		// No slot: the same record the exec program keeps.
 		r.refused.Update(id, uint64(1), ebpf.UpdateAny)
 		r.refusedHere++
+		return
+	}
+	r.filter.Update(r.bucket(id), uint32(1), ebpf.UpdateAny)
+}
+
+// bucket is the filter bucket of cgroup id.
+func (r *CgroupRecorder) bucket(id uint64) uint32 { return uint32(id) & (filterBuckets - 1) }
+
+// clearBucket clears the filter bucket of a cgroup that no longer holds a slot, unless
+// another counted cgroup shares it. The exec program sets a bucket after inserting into
+// the counted map, and this clears it before looking there: a cgroup inserted meanwhile
+// is either seen here, or sets its bucket after the clear. r.mu is held.
+func (r *CgroupRecorder) clearBucket(id uint64) {
+	b := r.bucket(id)
+	r.filter.Update(b, uint32(0), ebpf.UpdateAny)
+	var key uint64
+	block := make([]byte, blockWords(r.layout)*8)
+	it := r.counted.Iterate()
+	for it.Next(&key, &block) {
+		if r.bucket(key) == b {
+			r.filter.Update(b, uint32(1), ebpf.UpdateAny)
+			return
+		}
 	}
 }
 
@@ -642,7 +693,9 @@ func (r *CgroupRecorder) Forget(id uint64) {
 	if r.closed {
 		return
 	}
-	r.counted.Delete(id)
+	if r.counted.Delete(id) == nil {
+		r.clearBucket(id)
+	}
 	delete(r.before, id)
 	if n := r.names[id]; n != nil && n.gone {
 		delete(r.names, id)

@@ -99,3 +99,72 @@ func TestCgroupRecorderRawTracepointAsRoot(t *testing.T) {
 		t.Errorf("name %q, want ctr", counts[0].Name)
 	}
 }
+
+// Two counted cgroups in one filter bucket: forgetting one leaves the other counted.
+func TestCgroupRecorderSharedFilterBucketAsRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("eBPF needs root")
+	}
+	saved := filterBuckets
+	filterBuckets = 1
+	defer func() { filterBuckets = saved }()
+	r, err := NewCgroupRecorder(CgroupRecorderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tree, err := os.MkdirTemp(r.root, "seccompctl-cgtest-bucket-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := filepath.Join(tree, "a"), filepath.Join(tree, "b")
+	defer func() { os.Remove(a); os.Remove(b); os.Remove(tree) }()
+	if err := r.WatchTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	run := func(dir string) {
+		t.Helper()
+		fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(fd)
+		cmd := exec.Command("/bin/sh", "-c", "echo hi >/dev/null")
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	execs := func(dir string) uint64 {
+		t.Helper()
+		id, err := cgroupID(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts, err := r.Counts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range counts {
+			if c.ID == id {
+				return c.Calls[Call{Arch: syscalls.Native(), Name: "execve"}]
+			}
+		}
+		return 0
+	}
+	for _, d := range []string{a, b} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		run(d)
+	}
+	if execs(a) != 1 || execs(b) != 1 {
+		t.Fatalf("execve counted %d and %d times, want 1 and 1", execs(a), execs(b))
+	}
+	ida, _ := cgroupID(a)
+	r.Forget(ida)
+	run(b)
+	if n := execs(b); n != 2 {
+		t.Errorf("after forgetting a cgroup in the same bucket, the other's execve counted %d times, want 2", n)
+	}
+}
