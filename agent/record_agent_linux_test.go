@@ -184,13 +184,19 @@ func (e *recEnv) setStatus(p *corev1.Pod, running map[string]string, inits map[s
 	}
 	cur.Status.Phase = corev1.PodRunning
 	cur.Status.ContainerStatuses, cur.Status.InitContainerStatuses = nil, nil
+	scheme := func(id string) string {
+		if strings.Contains(id, "://") {
+			return id
+		}
+		return "containerd://" + id
+	}
 	for name, id := range running {
-		cur.Status.ContainerStatuses = append(cur.Status.ContainerStatuses, corev1.ContainerStatus{Name: name, ContainerID: "containerd://" + id,
+		cur.Status.ContainerStatuses = append(cur.Status.ContainerStatuses, corev1.ContainerStatus{Name: name, ContainerID: scheme(id),
 			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}})
 	}
 	for name, id := range inits {
 		cur.Status.InitContainerStatuses = append(cur.Status.InitContainerStatuses, corev1.ContainerStatus{Name: name,
-			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ContainerID: "containerd://" + id}}})
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ContainerID: scheme(id)}}})
 	}
 	if _, err := e.admin.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, cur, metav1.UpdateOptions{}); err != nil {
 		e.t.Fatal(err)
@@ -452,6 +458,33 @@ func TestAPIServerAgentRecords(t *testing.T) {
 		}
 	}
 
+	// The systemd driver's layout with CRI-O's names: the container in crio-<id>.scope,
+	// CRI-O's conmon beside it in crio-conmon-<id>.scope, never taken for the container.
+	sd := e.pod(e.appNS, "web-sd", web, nil, "app")
+	slice := filepath.Join(e.scratch, "kubepods.slice", "kubepods-besteffort.slice",
+		"kubepods-besteffort-pod"+strings.ReplaceAll(string(sd.UID), "-", "_")+".slice")
+	if err := os.MkdirAll(slice, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.waitSnapshot("web-sd watched", name, func(s snapshot.Snapshot) (bool, string) {
+		p := podOf(s, "web-sd")
+		return p != nil && strings.HasSuffix(p.Cgroup, filepath.Base(slice)), fmt.Sprintf("pods %+v", s.Pods)
+	})
+	idSD := newID()
+	e.run(filepath.Join(slice, "crio-conmon-"+idSD+".scope"), "sched_getparam")
+	e.run(filepath.Join(slice, "crio-"+idSD+".scope"), "sched_getscheduler")
+	e.setStatus(sd, map[string]string{"app": "cri-o://" + idSD}, nil)
+	s = e.waitSnapshot("web-sd counted", name, func(s snapshot.Snapshot) (bool, string) {
+		conmon := false
+		for _, u := range s.Unresolved {
+			conmon = conmon || u.Pod == "web-sd" && strings.HasPrefix(u.Cgroup, "crio-conmon-")
+		}
+		return count(container(s, "web-sd", "app"), "sched_getscheduler") > 0 && conmon, fmt.Sprintf("containers %+v unresolved %+v", s.Containers, s.Unresolved)
+	})
+	if c := container(s, "web-sd", "app"); count(c, "sched_getparam") > 0 || !c.Since.IsZero() {
+		t.Errorf("web-sd/app: %+v; want conmon's sched_getparam not merged, and no since", c)
+	}
+
 	// The request that selects nothing, and the one for a namespace the agent may not read.
 	e.waitSnapshot("nothing selected", nothing, func(s snapshot.Snapshot) (bool, string) {
 		return len(s.Pods) == 0 && s.Error == "" && !s.Written.IsZero(), fmt.Sprintf("%+v", s)
@@ -510,8 +543,8 @@ func TestAPIServerAgentRecords(t *testing.T) {
 		t.Errorf("web-new/app was recorded from its first exec before the restart; since %s", c.Since)
 	}
 
-	if p, c := gauge(t, a, "seccompctl_agent_recorded_pods"), gauge(t, a, "seccompctl_agent_recorded_cgroups"); p != 1 || c < 1 {
-		t.Errorf("while recording web-new: %v pod cgroups watched, %v cgroups counted; want 1 and at least its app", p, c)
+	if p, c := gauge(t, a, "seccompctl_agent_recorded_pods"), gauge(t, a, "seccompctl_agent_recorded_cgroups"); p != 2 || c < 2 {
+		t.Errorf("while recording web-new and web-sd: %v pod cgroups watched, %v cgroups counted; want 2 and at least their apps", p, c)
 	}
 
 	// Stopping writes a final snapshot; status shows the containers.

@@ -255,3 +255,20 @@ func TestCgroup2Mount(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCgroup2Mount: any mountinfo text gives a mount point only from a line that names
+// a cgroup2 filesystem, never a panic or an empty path.
+func FuzzCgroup2Mount(f *testing.F) {
+	f.Add("36 25 0:31 / /sys/fs/cgroup rw,nosuid shared:9 - cgroup2 cgroup2 rw,nsdelegate\n")
+	f.Add("31 30 0:27 / /host/cg\\040v2 rw - cgroup2 cgroup2 rw\n")
+	f.Add("- cgroup2\n1 2 3 4 - cgroup2")
+	f.Fuzz(func(t *testing.T, mountinfo string) {
+		got, err := cgroup2Mount(mountinfo)
+		if err != nil {
+			return
+		}
+		if got == "" || !strings.Contains(mountinfo, "cgroup2") {
+			t.Errorf("%q: mount %q from no cgroup2 line", mountinfo, got)
+		}
+	})
+}
