@@ -31,6 +31,8 @@ var agent struct {
 	// records is whether the installed agent records (`k8s install --record`):
 	// only when this build's agent has --record.
 	records bool
+	// restarted is whether this run restarted an agent an earlier run installed.
+	restarted bool
 }
 
 // snapshotInterval is how often the recording agent writes its snapshots in the
@@ -74,8 +76,18 @@ func installAgent(t *testing.T, record bool) error {
 	if err != nil {
 		return err
 	}
+	existed := jsonpath(t, agentNamespace, "daemonset/"+kube.AgentName, "{.metadata.name}") != ""
 	if r := kubectl(t, manifests, "apply", "-f", "-"); r.Code != 0 {
 		return fmt.Errorf("kubectl apply: %s", r)
+	}
+	// The image was imported again for this run under the same name: an agent left
+	// from an earlier run on a cluster kept up would otherwise go on running the
+	// earlier build.
+	if existed && !agent.restarted {
+		if r := kubectl(t, "", "-n", agentNamespace, "rollout", "restart", "daemonset/"+kube.AgentName); r.Code != 0 {
+			return fmt.Errorf("restarting the agent: %s", r)
+		}
+		agent.restarted = true
 	}
 	// A changed DaemonSet replaces its pod: wait for the new one.
 	if r := kubectl(t, "", "-n", agentNamespace, "rollout", "status", "daemonset/"+kube.AgentName, "--timeout=3m"); r.Code != 0 {
