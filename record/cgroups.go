@@ -13,6 +13,14 @@ type CgroupRecorderOptions struct {
 	// kernel memory is fixed by it when the recorder starts: MaxCgroups slots of
 	// CgroupSlotBytes() each, whatever is counted.
 	MaxCgroups int
+	// ContainerExecs starts counting a new cgroup only at an exec made in another
+	// mount namespace than the execing task's parent's: a container's entrypoint,
+	// which the runtime executes inside the container's namespaces, and not the runtime
+	// re-executing itself (runc 1.1's `runc init` does, at times after it was moved
+	// into the container's cgroup, which would count the runtime's set-up: mount,
+	// pivot_root, setns...). Without it any first exec starts the count, which is what
+	// plain processes started in a cgroup need. It needs the kernel's BTF.
+	ContainerExecs bool
 }
 
 // CgroupCount is what a CgroupRecorder counted for one cgroup.

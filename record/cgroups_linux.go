@@ -76,10 +76,12 @@ const maxTrees = 1024
 // cgroups it counts is chosen by WatchTree: those created below a watched directory,
 // from their first exec. Its methods may be called from several goroutines.
 type CgroupRecorder struct {
-	root   string
-	max    int
-	native syscalls.Arch
-	layout counterLayout
+	root string
+	max  int
+	// offsets is set when only execs in a new mount namespace start counting.
+	offsets *kernelOffsets
+	native  syscalls.Arch
+	layout  counterLayout
 
 	counted, filter, trees, zero, refused, stats *ebpf.Map
 	progs                                        []*ebpf.Program
@@ -147,6 +149,13 @@ func NewCgroupRecorder(opts CgroupRecorderOptions) (*CgroupRecorder, error) {
 		treesBy: map[string]*watchedTree{}, treeIDs: map[uint64]*watchedTree{},
 		names: map[uint64]*cgroupName{}, before: map[uint64]bool{},
 	}
+	if opts.ContainerExecs {
+		o, err := loadKernelOffsets()
+		if err != nil {
+			return nil, unavailable(fmt.Errorf("telling a container's first exec from its runtime's: %w", err))
+		}
+		r.offsets = &o
+	}
 	if err := r.load(); err != nil {
 		r.closeKernel()
 		return nil, unavailable(err)
@@ -201,7 +210,7 @@ func (r *CgroupRecorder) load() error {
 	// out of a 32-bit program is counted under the wrong architecture.
 	for _, tp := range []string{"sched_prepare_exec", "sched_process_exec"} {
 		prog, l, err = attachRawTracepoint("sc_cg_exec", tp, func(typed bool) asm.Instructions {
-			return cgroupExecInstructions(r.layout, r.native, execve, maps, typed)
+			return cgroupExecInstructions(r.layout, r.native, execve, maps, r.offsets, typed)
 		})
 		if err == nil {
 			break
@@ -273,6 +282,7 @@ type cgroupExecMaps struct{ counted, filter, trees, zero, refused, stats int }
 //	if (counted[id]) return 0;                  // sys_enter counted the execve
 //	depth = the level d < 16 with bpf_get_current_ancestor_cgroup_id(d) == id;
 //	tree = ancestor(depth-1) in trees ? it : ancestor(depth-2) in trees ? it : return 0;
+//	if (ns && mnt_ns(current) == mnt_ns(current->real_parent)) return 0;
 //	err = update(counted, id, zero, BPF_NOEXIST);
 //	if (err && err != -EEXIST) { refused[id] = 1; stats[0]++; return 0; }
 //	filter[id % buckets] = 1;                   // after the insert: see Forget
@@ -281,7 +291,7 @@ type cgroupExecMaps struct{ counted, filter, trees, zero, refused, stats int }
 //
 // Without BTF (typed false) the task's pt_regs are out of reach: the execve is counted
 // as the native one, which is wrong only for an exec made by a 32-bit process.
-func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m cgroupExecMaps, typed bool) asm.Instructions {
+func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m cgroupExecMaps, ns *kernelOffsets, typed bool) asm.Instructions {
 	lookup := func(fd int, keyOff int16) asm.Instructions {
 		return asm.Instructions{
 			asm.LoadMapPtr(asm.R1, fd),
@@ -326,8 +336,34 @@ func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m
 	}
 	insns = append(insns, asm.Ja.Label("out"))
 
+	insert := "insert"
+	if ns != nil {
+		// Only an exec in another mount namespace than the parent's: a container's
+		// entrypoint, which its runtime executes in the container's namespaces, and not
+		// the runtime re-executing itself in its own (runc 1.1's runc init does, at
+		// times after it was moved into the container's cgroup).
+		insert = "do_insert"
+		insns = append(insns,
+			asm.FnGetCurrentTask.Call().WithSymbol("insert"),
+			asm.Mov.Reg(asm.R6, asm.R0),
+			asm.Mov.Reg(asm.R1, asm.R6),
+		)
+		insns = append(insns, ns.mountNSInum()...)
+		insns = append(insns,
+			// Not readable: count rather than miss the container.
+			asm.JEq.Imm(asm.R1, 0, insert),
+			asm.StoreMem(asm.R10, -48, asm.R1, asm.DWord),
+			asm.Mov.Reg(asm.R1, asm.R6),
+		)
+		insns = append(insns, readKernel(ns.realParent, asm.DWord)...)
+		insns = append(insns, ns.mountNSInum()...)
+		insns = append(insns,
+			asm.LoadMem(asm.R2, asm.R10, -48, asm.DWord),
+			asm.JEq.Reg(asm.R1, asm.R2, "out"),
+		)
+	}
 	insns = append(insns,
-		asm.LoadMapPtr(asm.R1, m.counted).WithSymbol("insert"),
+		asm.LoadMapPtr(asm.R1, m.counted).WithSymbol(insert),
 		asm.Mov.Reg(asm.R2, asm.R10),
 		asm.Add.Imm(asm.R2, -8),
 		asm.LoadMapValue(asm.R3, m.zero, 0),

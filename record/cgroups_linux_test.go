@@ -84,12 +84,20 @@ type cgroupChild struct {
 // child calls setpgid and chdir, which the workload itself never makes.
 func startInCgroup(t *testing.T, dir string) *cgroupChild {
 	t.Helper()
+	return startInCgroupVia(t, dir)
+}
+
+// startInCgroupVia starts the workload inside the cgroup at dir through the command
+// prefix, which executes the workload binary (passed as its last argument).
+func startInCgroupVia(t *testing.T, dir string, prefix ...string) *cgroupChild {
+	t.Helper()
 	fd, err := syscall.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer syscall.Close(fd)
-	cmd := exec.Command(os.Args[0])
+	argv := append(prefix, os.Args[0])
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "SECCOMPCTL_CGROUP_TEST_CHILD=1")
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd, Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -421,5 +429,47 @@ func loadedPrograms(t testing.TB, prefix string) map[ebpf.ProgramID]bool {
 			ids[id] = true
 		}
 		p.Close()
+	}
+}
+
+// With ContainerExecs a cgroup is counted from the first exec in a new mount namespace,
+// as a container runtime executes the entrypoint: not from an exec in the parent's (the
+// runtime re-executing itself), and not what came between.
+func TestCgroupRecorderContainerExecAsRoot(t *testing.T) {
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("unshare (util-linux) is not installed")
+	}
+	tree := scratchTree(t)
+	r := newCgroupRecorder(t, record.CgroupRecorderOptions{ContainerExecs: true})
+	if err := r.WatchTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	plain, ctr := filepath.Join(tree, "plain"), filepath.Join(tree, "ctr")
+	for _, d := range []string{plain, ctr} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// In our mount namespace: never counted.
+	startInCgroup(t, plain).getppid(t, 1)
+	if _, ok := countOf(t, r, cgroupID(t, plain)); ok {
+		t.Error("a cgroup whose only exec stayed in its parent's mount namespace is counted")
+	}
+	// The shell and unshare execute in our mount namespace; unshare makes a new one
+	// and executes the workload there.
+	child := startInCgroupVia(t, ctr, "/bin/sh", "-c", `exec "$0" -m -- "$1"`, unshare)
+	child.getppid(t, 2)
+	c, ok := countOf(t, r, cgroupID(t, ctr))
+	if !ok {
+		t.Fatal("the exec in a new mount namespace did not start the count")
+	}
+	if c.Calls[native("execve")] != 1 || c.Calls[native("getppid")] != 2 {
+		t.Errorf("execve %d, getppid %d; want 1 and 2", c.Calls[native("execve")], c.Calls[native("getppid")])
+	}
+	for _, name := range []string{"unshare", "setpgid", "chdir"} {
+		if n := c.Calls[native(name)]; n != 0 {
+			t.Errorf("%s, made before the workload's exec, counted %d times", name, n)
+		}
 	}
 }
