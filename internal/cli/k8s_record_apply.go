@@ -41,7 +41,7 @@ type k8sRecordCollectOptions struct {
 func newCmdK8sRecordCollect(app *App) *cobra.Command {
 	opts := &k8sRecordCollectOptions{k8sRecordReadOptions: k8sRecordReadOptions{app: app}, now: time.Now}
 	cmd := &cobra.Command{
-		Use:   "collect NAME -o DIR [--apply [--complain] [--force]] [--runtime runc|crun|none] [--format text|json]",
+		Use:   "collect NAME -o DIR [--prefix P] [--apply [--complain] [--force]] [--runtime runc|crun|none] [--format text|json]",
 		Short: "Write one profile per container name from what the agents recorded, and apply them",
 		Long: `Read the snapshots the agents wrote for the recording request NAME and write, per
 container name, DIR/<container>.json: the union of what every replica on every node made,
