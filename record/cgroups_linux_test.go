@@ -2,6 +2,7 @@ package record_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -471,5 +472,107 @@ func TestCgroupRecorderContainerExecAsRoot(t *testing.T) {
 		if n := c.Calls[native(name)]; n != 0 {
 			t.Errorf("%s, made before the workload's exec, counted %d times", name, n)
 		}
+	}
+}
+
+// A real runc container below a watched tree is counted from its entrypoint's exec with
+// ContainerExecs: what runc does to set the container up is not counted, however its
+// runc init re-execution and its move into the cgroup are ordered. Several runs, since
+// the order changes between runs (without ContainerExecs, runc's set-up was counted in
+// some of four runs here).
+func TestCgroupRecorderRuncContainerAsRoot(t *testing.T) {
+	needRoot(t)
+	runc, err := exec.LookPath("runc")
+	if err != nil {
+		t.Skip("runc is not installed (scripts/deps.sh installs it)")
+	}
+	busybox, err := exec.LookPath("busybox")
+	if err != nil {
+		t.Skip("busybox is not installed (scripts/deps.sh installs busybox-static)")
+	}
+	tree := scratchTree(t)
+	rel, err := filepath.Rel(cgroupRoot(t), tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newCgroupRecorder(t, record.CgroupRecorderOptions{ContainerExecs: true})
+	if err := r.WatchTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	rootfs := filepath.Join(work, "rootfs")
+	if err := os.MkdirAll(filepath.Join(rootfs, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bb, err := os.ReadFile(busybox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), bb, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(runc, "spec", "--bundle", work).CombinedOutput(); err != nil {
+		t.Fatalf("runc spec: %v: %s", err, out)
+	}
+	// What runc does in the container's set-up, and nothing the entrypoint does.
+	setup := []string{"pivot_root", "mount", "umount2", "setns", "unshare", "execveat", "sethostname"}
+	for i := range 4 {
+		name := fmt.Sprintf("ctr%d", i)
+		writeRuncConfig(t, work, "/"+rel+"/"+name, []string{"/bin/busybox", "echo", "hello"})
+		id := fmt.Sprintf("seccompctl-cgtest-%d-%d", os.Getpid(), i)
+		out, err := exec.Command(runc, "--root", filepath.Join(work, "state"), "run", "--bundle", work, id).CombinedOutput()
+		if err != nil {
+			t.Fatalf("runc run: %v: %s", err, out)
+		}
+		if !strings.Contains(string(out), "hello") {
+			t.Fatalf("the container printed %q", out)
+		}
+		var c record.CgroupCount
+		var ok bool
+		counts, err := r.Counts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range counts {
+			if x.Name == name {
+				c, ok = x, true
+			}
+		}
+		if !ok {
+			t.Fatalf("run %d: the container's cgroup %s is not counted: %+v", i, name, counts)
+		}
+		if c.Calls[native("execve")] != 1 || c.Calls[native("write")] == 0 || c.Calls[native("exit_group")] == 0 {
+			t.Errorf("run %d: the entrypoint's calls are missing: %v", i, c.Calls)
+		}
+		for _, s := range setup {
+			if n := c.Calls[native(s)]; n != 0 {
+				t.Errorf("run %d: runc's %s counted %d times: %v", i, s, n, c.Calls)
+			}
+		}
+	}
+}
+
+// writeRuncConfig sets, in the config.json runc spec wrote in bundle, the command, the
+// cgroup path and no terminal.
+func writeRuncConfig(t *testing.T, bundle, cgroupsPath string, args []string) {
+	t.Helper()
+	path := filepath.Join(bundle, "config.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(b, &spec); err != nil {
+		t.Fatal(err)
+	}
+	process := spec["process"].(map[string]any)
+	process["args"] = args
+	process["terminal"] = false
+	spec["linux"].(map[string]any)["cgroupsPath"] = cgroupsPath
+	if b, err = json.Marshal(spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
