@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -64,6 +65,7 @@ type recorder struct {
 	owners     map[string]metav1.OwnerReference
 	trees      map[string]string          // watched directory → pod UID
 	counted    map[string]map[uint64]bool // watched directory → the cgroups counted below it
+	treeIDs    map[string]uint64          // watched directory → its own cgroup ID
 	since      map[string]time.Time       // pod UID → when its tree was first watched
 	qos        map[string]string          // pod UID → status.qosClass, where its cgroup is looked for first
 	lastRead   time.Time
@@ -94,7 +96,7 @@ func (n *nsPods) Err() error {
 func newRecorder(cfg Config, log *slog.Logger, client kubernetes.Interface, m *metrics, newSource func() (cgroupSource, error)) *recorder {
 	return &recorder{cfg: cfg, log: log, client: client, metrics: m, newSource: newSource, kick: make(chan struct{}, 1),
 		namespaces: map[string]*nsPods{}, active: map[string]*recording{}, owners: map[string]metav1.OwnerReference{},
-		trees: map[string]string{}, counted: map[string]map[uint64]bool{}, since: map[string]time.Time{}, qos: map[string]string{}}
+		trees: map[string]string{}, counted: map[string]map[uint64]bool{}, treeIDs: map[string]uint64{}, since: map[string]time.Time{}, qos: map[string]string{}}
 }
 
 func (r *recorder) trigger() {
@@ -411,6 +413,7 @@ func (r *recorder) syncTrees(now time.Time) {
 				r.src.Forget(id)
 			}
 			delete(r.counted, dir)
+			delete(r.treeIDs, dir)
 			delete(r.since, r.trees[dir])
 			delete(r.trees, dir)
 		}
@@ -433,6 +436,7 @@ func (r *recorder) syncTrees(now time.Time) {
 			continue
 		}
 		r.trees[dir] = uid
+		r.treeIDs[dir] = cgroupIDOf(dir)
 		r.since[uid] = now
 		watched[uid] = rel
 	}
@@ -444,6 +448,19 @@ func (r *recorder) syncTrees(now time.Time) {
 		}
 	}
 	r.metrics.recordedPods.Set(float64(len(r.trees)))
+}
+
+// cgroupIDOf is the ID the kernel gives the cgroup at dir: its directory's inode
+// number; 0 when it cannot be read.
+func cgroupIDOf(dir string) uint64 {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return 0
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Ino)
+	}
+	return 0
 }
 
 // findPodCgroup looks for the pod's cgroup where the kubelet puts it.
@@ -474,6 +491,7 @@ func (r *recorder) readCounts(now time.Time) {
 	live := 0
 	for _, c := range cs {
 		uid, ok := r.trees[c.Tree]
+		c.Unnamed = c.Name == "" && c.ID != r.treeIDs[c.Tree]
 		if ok {
 			for _, rec := range r.active {
 				if _, mine := rec.pods[uid]; mine {

@@ -29,7 +29,10 @@ type cgroupCount struct {
 	Tree, Name    string
 	StartedBefore bool
 	Gone          bool
-	Calls         map[record.Call]uint64
+	// Unnamed is set when Name is "" and the cgroup is not the tree itself: its
+	// directory was removed before it could be named.
+	Unnamed bool
+	Calls   map[record.Call]uint64
 }
 
 // recording is what this node has of one request.
@@ -63,6 +66,7 @@ type podRecord struct {
 type cgroupRecord struct {
 	podUID        string
 	name          string
+	unnamed       bool
 	startedBefore bool
 	since         time.Time
 	prev          map[record.Call]uint64
@@ -158,7 +162,9 @@ func (r *recording) observe(podUID string, c cgroupCount, since, now time.Time) 
 		r.cgroups[c.ID] = cg
 	}
 	if c.Name != "" {
-		cg.name = c.Name
+		cg.name, cg.unnamed = c.Name, false
+	} else if cg.name == "" {
+		cg.unnamed = c.Unnamed
 	}
 	for call, n := range c.Calls {
 		call = record.Call{Arch: call.Arch, Name: call.Name}
@@ -226,7 +232,11 @@ func (r *recording) snapshot(node string, now time.Time, recErr string, notCount
 	for k := range r.base {
 		get(k)
 	}
-	unresolved := map[[2]string]*snapshot.Unresolved{}
+	type unresolvedKey struct {
+		pod, cgroup string
+		unnamed     bool
+	}
+	unresolved := map[unresolvedKey]*snapshot.Unresolved{}
 	startedBefore := map[string]time.Time{} // pod UID → since
 	ids := make([]uint64, 0, len(r.cgroups))
 	for id := range r.cgroups {
@@ -245,10 +255,11 @@ func (r *recording) snapshot(node string, now time.Time, recErr string, notCount
 			name = p.names[cid]
 		}
 		if name == "" {
-			u := unresolved[[2]string{p.uid, cg.name}]
+			k := unresolvedKey{p.uid, cg.name, cg.unnamed}
+			u := unresolved[k]
 			if u == nil {
-				u = &snapshot.Unresolved{Namespace: p.namespace, Pod: p.name, Cgroup: cg.name}
-				unresolved[[2]string{p.uid, cg.name}] = u
+				u = &snapshot.Unresolved{Namespace: p.namespace, Pod: p.name, Cgroup: cg.name, Unnamed: cg.unnamed}
+				unresolved[k] = u
 			}
 			for _, sc := range cg.seen {
 				u.Syscalls++
@@ -307,7 +318,10 @@ func (r *recording) snapshot(node string, now time.Time, recErr string, notCount
 		if us[i].Pod != us[j].Pod {
 			return us[i].Pod < us[j].Pod
 		}
-		return us[i].Cgroup < us[j].Cgroup
+		if us[i].Cgroup != us[j].Cgroup {
+			return us[i].Cgroup < us[j].Cgroup
+		}
+		return !us[i].Unnamed && us[j].Unnamed
 	})
 	for _, u := range us {
 		s.Unresolved = append(s.Unresolved, *u)

@@ -115,6 +115,8 @@ func TestRecordingSnapshot(t *testing.T) {
 		cgroupCount{ID: 2, Tree: tree1, Name: idInit, Gone: true, Calls: calls("execve", 1, "write", 3)},
 		cgroupCount{ID: 3, Tree: tree1, Name: idApp, Calls: calls("execve", 1, "read", 9)},
 		cgroupCount{ID: 7, Tree: tree1, Name: idApp3, Calls: calls("execve", 1, "openat", 2)},
+		// A container that ran for a moment: gone before it was named.
+		cgroupCount{ID: 8, Tree: tree1, Gone: true, Unnamed: true, Calls: calls("execve", 1, "mkdir", 1)},
 	)
 	s := rec.snapshot("node-a", at(5), "", 2)
 
@@ -155,8 +157,21 @@ func TestRecordingSnapshot(t *testing.T) {
 	if u := unresolvedOf(s, "web-1", idSandbox); u == nil || u.Calls != 4 || u.Syscalls != 2 {
 		t.Errorf("sandbox: %+v; want unresolved with 2 syscalls, 4 calls", u)
 	}
-	if u := unresolvedOf(s, "web-1", ""); u == nil || u.Calls != 1 {
-		t.Errorf("the pod's own cgroup: %+v; want unresolved", u)
+	var own, unnamed *snapshot.Unresolved
+	for i, u := range s.Unresolved {
+		if u.Pod == "web-1" && u.Cgroup == "" {
+			if u.Unnamed {
+				unnamed = &s.Unresolved[i]
+			} else {
+				own = &s.Unresolved[i]
+			}
+		}
+	}
+	if own == nil || own.Calls != 1 {
+		t.Errorf("the pod's own cgroup: %+v; want unresolved with its 1 call", own)
+	}
+	if unnamed == nil || unnamed.Calls != 2 {
+		t.Errorf("the cgroup gone before it was named: %+v; want unresolved apart, with its 2 calls", unnamed)
 	}
 	if unresolvedOf(s, "web-1", idApp3) != nil {
 		t.Errorf("the new run is still unresolved after the status showed it")

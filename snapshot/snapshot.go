@@ -58,7 +58,10 @@ type Unresolved struct {
 	Namespace string `json:"namespace"`
 	Pod       string `json:"pod"`
 	// Cgroup is its path relative to the pod's cgroup ("" for the pod's own).
-	Cgroup   string `json:"cgroup"`
+	Cgroup string `json:"cgroup"`
+	// Unnamed is set for cgroups removed before they could be named (containers that
+	// ran for a moment, such as a short init container); their Cgroup is "".
+	Unnamed  bool   `json:"unnamed,omitempty"`
 	Syscalls int    `json:"syscalls"`
 	Calls    uint64 `json:"calls"`
 }

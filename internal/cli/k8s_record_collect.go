@@ -163,11 +163,14 @@ func writeRecordStatus(out io.Writer, req kube.RecordingRequest, snaps []snapsho
 			fmt.Fprintf(tw, "%s\t%s/%s\t-\t0\t0\t%s\t%s\n", s.Node, p.Namespace, p.Name, written, why)
 		}
 		for _, u := range s.Unresolved {
-			cg := u.Cgroup
-			if cg == "" {
-				cg = "(the pod's own cgroup)"
+			why := "unresolved cgroup " + u.Cgroup + ": no container of the pod's status; not in any profile"
+			switch {
+			case u.Unnamed:
+				why = "unresolved: cgroup(s) removed before they could be named (a container that ran for a moment, such as an init container?); not in any profile"
+			case u.Cgroup == "":
+				why = "unresolved: the pod's own cgroup; not in any profile"
 			}
-			fmt.Fprintf(tw, "%s\t%s/%s\t?\t%d\t%d\t%s\tunresolved cgroup %s: no container of the pod's status; not in any profile\n", s.Node, u.Namespace, u.Pod, u.Syscalls, u.Calls, written, cg)
+			fmt.Fprintf(tw, "%s\t%s/%s\t?\t%d\t%d\t%s\t%s\n", s.Node, u.Namespace, u.Pod, u.Syscalls, u.Calls, written, why)
 		}
 		if s.UnresolvedDropped > 0 {
 			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t%d unresolved cgroup(s) left out of the snapshot by its size bound\n", s.Node, written, s.UnresolvedDropped)
