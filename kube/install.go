@@ -29,7 +29,7 @@ const (
 	// CgroupMount is where the recording agent sees the host's cgroup v2 hierarchy.
 	CgroupMount = "/host/cgroup"
 	// RecordRoleName names the ClusterRole and ClusterRoleBinding that let the
-	// recording agent read pods and its Node.
+	// recording agent read pods.
 	RecordRoleName = AgentName + "-record"
 )
 
@@ -53,7 +53,7 @@ type InstallOptions struct {
 	// Record also records the containers of the pods that `k8s record` requests
 	// select on each node, with an eBPF program counting syscalls by cgroup. It
 	// needs CAP_BPF and CAP_PERFMON, the host's cgroup v2 hierarchy (read-only) and
-	// reading pods and Nodes cluster-wide, so it is off unless asked for.
+	// reading pods cluster-wide, so it is off unless asked for.
 	Record bool
 	// CgroupRoot is the host's cgroup v2 mount; default DefaultCgroupRoot; only with Record.
 	CgroupRoot string
@@ -120,8 +120,8 @@ func (o *InstallOptions) setDefaults() error {
 // The agent reads ConfigMaps, writes Events and its per-node status and snapshot
 // Leases, all in its own namespace, and nothing else: it holds no write access to
 // ConfigMaps, so a compromised agent cannot change the profiles other nodes install.
-// Recording adds only reads: pods (to find the selected pods on its node) and Nodes
-// (its own Node's runtime and architecture for the profiles collected).
+// Recording adds one read: pods, to find the selected pods on its node. (Nodes are
+// read by `k8s record collect`, with its user's credentials, not by the agent.)
 func Install(o InstallOptions) ([]runtime.Object, error) {
 	if err := o.setDefaults(); err != nil {
 		return nil, err
@@ -170,17 +170,16 @@ func Install(o InstallOptions) ([]runtime.Object, error) {
 	return append(objs, daemonSet(o, labels)), nil
 }
 
-// recordRBAC lets the recording agent read pods in every namespace and Nodes. An
-// operator who wants recording in chosen namespaces only can bind a namespaced Role
-// with the same pods rule there instead of the pods rule of this ClusterRole; a
-// request for a namespace the agent may not read then says so in its status.
+// recordRBAC lets the recording agent read pods in every namespace. An operator who
+// wants recording in chosen namespaces only can bind a namespaced Role with the same
+// rule in each of them instead of this ClusterRoleBinding; a request for a namespace
+// the agent may not read then says so in its status.
 func recordRBAC(o InstallOptions, labels map[string]string) []runtime.Object {
 	role := &rbacv1.ClusterRole{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"},
 		ObjectMeta: metav1.ObjectMeta{Name: RecordRoleName, Labels: labels},
 		Rules: []rbacv1.PolicyRule{
 			{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}},
-			{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get"}},
 		},
 	}
 	binding := &rbacv1.ClusterRoleBinding{

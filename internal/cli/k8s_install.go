@@ -37,8 +37,8 @@ CRI socket, so it is off unless asked for.
 CAP_BPF and CAP_PERFMON (loading the eBPF program that counts syscalls by cgroup; neither
 alone is enough, CAP_SYS_ADMIN is not needed, and the runtime's default seccomp profile
 allows it), the host's cgroup v2 hierarchy read-only (--cgroup-root; /sys/fs/cgroup/unified
-on hybrid hosts), and a ClusterRole reading pods and Nodes. To record only in some
-namespaces, bind a Role with the pods rule there instead of the ClusterRole's binding.`,
+on hybrid hosts), and a ClusterRole reading pods. To record only in some namespaces,
+bind a Role with its rule there instead of the ClusterRoleBinding.`,
 		Example: `  ` + app.Name + ` k8s install | kubectl apply -f -
   ` + app.Name + ` k8s install --image registry.example/seccompctl:v1.0.0 --monitor -o deploy/
   ` + app.Name + ` k8s install --runtime runc   # nodes run containerd with runc
@@ -56,7 +56,7 @@ namespaces, bind a Role with the pods rule there instead of the ClusterRole's bi
 	f.IntVar(&opts.o.Port, "port", kube.DefaultPort, "port of /healthz, /readyz and /metrics")
 	f.BoolVar(&opts.o.Monitor, "monitor", false, "also monitor seccomp violations (needs host PID and network namespaces, CAP_AUDIT_READ, the CRI socket)")
 	f.StringVar(&opts.o.CRISocket, "cri-socket", kube.DefaultCRISocket, "the node's CRI socket, with --monitor")
-	f.BoolVar(&opts.o.Record, "record", false, "also record the pods 'k8s record' selects (needs CAP_BPF, CAP_PERFMON, the host's cgroup v2 hierarchy, reading pods and Nodes)")
+	f.BoolVar(&opts.o.Record, "record", false, "also record the pods 'k8s record' selects (needs CAP_BPF, CAP_PERFMON, the host's cgroup v2 hierarchy, reading pods)")
 	f.StringVar(&opts.o.CgroupRoot, "cgroup-root", kube.DefaultCgroupRoot, "the nodes' cgroup v2 mount, with --record")
 	f.DurationVar(&opts.o.SnapshotInterval, "snapshot-interval", 0, "how often the agent writes its recording snapshot, with --record (default: the agent's)")
 	f.StringSliceVar(&opts.o.Runtimes, "runtime", nil, "the nodes' OCI runtimes, for the agent's lint (runc, crun, containerd, cri-o; default all)")
