@@ -139,7 +139,7 @@ func New(cfg Config, opts ...Option) (*Agent, error) {
 			a.cfg.CgroupRoot = u
 		}
 		root, max := a.cfg.CgroupRoot, a.cfg.RecordMaxCgroups
-		a.pods = newRecorder(a.cfg, a.log, a.client, a.metrics, func() (cgroupSource, error) { return newCgroupSource(root, max) })
+		a.pods = newRecorder(a.cfg, a.log, a.client, a.metrics, func() (cgroupSource, string, error) { return newCgroupSource(root, max) })
 	}
 	a.status = &statusReporter{client: a.client, namespace: cfg.Namespace, node: cfg.NodeName,
 		dir: st.Path(), duration: 3 * cfg.ResyncPeriod}

@@ -12,12 +12,22 @@ import (
 // pod cgroups it watches.
 type ebpfSource struct{ r *record.CgroupRecorder }
 
-func newCgroupSource(root string, maxCgroups int) (cgroupSource, error) {
-	r, err := record.NewCgroupRecorder(record.CgroupRecorderOptions{Root: root, MaxCgroups: maxCgroups})
+// newCgroupSource starts the recorder so that a container is counted from its
+// entrypoint's exec, never from the runtime re-executing itself in the container's
+// cgroup (runc init's set-up: mount, pivot_root, setns...). A kernel that cannot tell
+// them apart (no BTF) gets a recorder counting from any first exec, and note says so.
+func newCgroupSource(root string, maxCgroups int) (src cgroupSource, note string, err error) {
+	opts := record.CgroupRecorderOptions{Root: root, MaxCgroups: maxCgroups, ContainerExecs: true}
+	r, err := record.NewCgroupRecorder(opts)
 	if err != nil {
-		return nil, err
+		opts.ContainerExecs = false
+		var plainErr error
+		if r, plainErr = record.NewCgroupRecorder(opts); plainErr != nil {
+			return nil, "", err
+		}
+		note = "this node cannot tell a container's first exec from its runtime's (" + err.Error() + "): containers are counted from their cgroup's first exec, which may include the runtime's set-up (mount, pivot_root, setns...)"
 	}
-	return ebpfSource{r}, nil
+	return ebpfSource{r}, note, nil
 }
 
 func (s ebpfSource) WatchTree(dir string) error   { return s.r.WatchTree(dir) }

@@ -53,9 +53,10 @@ type recorder struct {
 	client  kubernetes.Interface
 	metrics *metrics
 
-	newSource func() (cgroupSource, error)
+	newSource func() (cgroupSource, string, error)
 	src       cgroupSource
 	srcErr    string // why the node records nothing; "" when src works
+	srcNote   string // what a reader must know of how this node counts; "" normally
 
 	requests corelisters.ConfigMapLister
 	kick     chan struct{}
@@ -93,7 +94,7 @@ func (n *nsPods) Err() error {
 	return n.err
 }
 
-func newRecorder(cfg Config, log *slog.Logger, client kubernetes.Interface, m *metrics, newSource func() (cgroupSource, error)) *recorder {
+func newRecorder(cfg Config, log *slog.Logger, client kubernetes.Interface, m *metrics, newSource func() (cgroupSource, string, error)) *recorder {
 	return &recorder{cfg: cfg, log: log, client: client, metrics: m, newSource: newSource, kick: make(chan struct{}, 1),
 		namespaces: map[string]*nsPods{}, active: map[string]*recording{}, owners: map[string]metav1.OwnerReference{},
 		trees: map[string]string{}, counted: map[string]map[uint64]bool{}, treeIDs: map[string]uint64{}, since: map[string]time.Time{}, qos: map[string]string{}}
@@ -109,7 +110,11 @@ func (r *recorder) trigger() {
 // run records until ctx ends, then writes every active request's snapshot a last time
 // (a restarted agent adds to it) and closes the recorder.
 func (r *recorder) run(ctx context.Context) error {
-	src, err := r.newSource()
+	src, note, err := r.newSource()
+	r.srcNote = note
+	if note != "" {
+		r.log.Warn("recording with less precision", "note", note)
+	}
 	if err != nil {
 		r.srcErr = "the eBPF recorder does not load on this node: " + err.Error()
 		r.log.Warn("recording requests will get an error snapshot", "err", err)
@@ -540,7 +545,11 @@ func (r *recorder) snapshotOf(rec *recording, now time.Time) snapshot.Snapshot {
 	if r.src != nil {
 		notCounted = r.src.NotCounted()
 	}
-	return rec.snapshot(r.cfg.NodeName, now, errText, notCounted)
+	s := rec.snapshot(r.cfg.NodeName, now, errText, notCounted)
+	if r.srcNote != "" {
+		s.Notes = append(s.Notes, r.srcNote)
+	}
+	return s
 }
 
 // write puts rec's snapshot into its Lease, creating it the first time.
