@@ -490,6 +490,18 @@ func TestAPIServerAgentRecords(t *testing.T) {
 		t.Errorf("web-sd/app: %+v; want conmon's sched_getparam not merged, and no since", c)
 	}
 
+	// A pod whose status says it runs, but whose cgroup is nowhere the agent looks (a
+	// kubelet with another --cgroup-root): the snapshot says so.
+	lost := e.pod(e.appNS, "web-lost", web, nil, "app")
+	e.setStatus(lost, map[string]string{"app": newID()}, nil)
+	e.waitSnapshot("web-lost noted", name, func(s snapshot.Snapshot) (bool, string) {
+		return noteWith(s, "pod "+e.appNS+"/web-lost runs but its cgroup was not found below "+e.scratch), fmt.Sprintf("notes %q", s.Notes)
+	})
+	zero := int64(0)
+	if err := e.admin.CoreV1().Pods(e.appNS).Delete(ctx, "web-lost", metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+		t.Fatal(err)
+	}
+
 	// The request that selects nothing, and the one for a namespace the agent may not read.
 	e.waitSnapshot("nothing selected", nothing, func(s snapshot.Snapshot) (bool, string) {
 		return len(s.Pods) == 0 && s.Error == "" && !s.Written.IsZero(), fmt.Sprintf("%+v", s)
@@ -507,7 +519,6 @@ func TestAPIServerAgentRecords(t *testing.T) {
 	// A pod that vanishes mid-recording keeps what it made.
 	before := count(container(s, "web-old", "app"), "sysinfo")
 	// No kubelet runs here to finish a graceful deletion.
-	zero := int64(0)
 	if err := e.admin.CoreV1().Pods(e.appNS).Delete(ctx, "web-old", metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
 		t.Fatal(err)
 	}

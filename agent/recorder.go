@@ -163,6 +163,9 @@ func (r *recorder) run(ctx context.Context) error {
 			return nil
 		case <-r.kick:
 		case <-poll:
+			// Only the cgroups are looked for: nothing else changed.
+			r.syncTrees(time.Now())
+			continue
 		case <-read.C:
 			r.readCounts(time.Now())
 		case <-write.C:
@@ -194,7 +197,7 @@ func (r *recorder) pending() bool {
 	}
 	for _, rec := range r.active {
 		for _, p := range rec.pods {
-			if !p.deleted && p.cgroup == "" {
+			if !p.deleted && !p.done && p.cgroup == "" {
 				return true
 			}
 		}
@@ -395,7 +398,7 @@ func (r *recorder) syncTrees(now time.Time) {
 	want := map[string]bool{} // pod UIDs
 	for _, rec := range r.active {
 		for uid, p := range rec.pods {
-			if !p.deleted {
+			if !p.deleted && !p.done {
 				want[uid] = true
 			}
 		}
@@ -548,6 +551,16 @@ func (r *recorder) snapshotOf(rec *recording, now time.Time) snapshot.Snapshot {
 	s := rec.snapshot(r.cfg.NodeName, now, errText, notCounted)
 	if r.srcNote != "" {
 		s.Notes = append(s.Notes, r.srcNote)
+	}
+	if r.src != nil {
+		// A pod whose status says it runs has a cgroup: not finding it means the agent
+		// looks in the wrong place, and records nothing of it.
+		for _, p := range s.Pods {
+			if pr := rec.pods[p.UID]; pr != nil && pr.running && !pr.deleted && pr.cgroup == "" {
+				s.Notes = append(s.Notes, fmt.Sprintf("pod %s/%s runs but its cgroup was not found below %s: is --cgroup-root the host's cgroup v2 hierarchy, and --kubelet-cgroup-root the kubelet's --cgroup-root?",
+					p.Namespace, p.Name, filepath.Join(r.cfg.CgroupRoot, r.cfg.KubeletCgroupRoot)))
+			}
+		}
 	}
 	return s
 }

@@ -61,6 +61,11 @@ type podRecord struct {
 	// since is when its cgroup began to be watched.
 	since   time.Time
 	deleted bool
+	// running says its status shows a running container: its cgroup exists.
+	running bool
+	// done says every container has ended for good (phase Succeeded or Failed): its
+	// cgroup is gone and need not be looked for.
+	done bool
 }
 
 type cgroupRecord struct {
@@ -142,6 +147,11 @@ func (r *recording) update(pods []*corev1.Pod) {
 			r.pods[uid] = pr
 		}
 		pr.deleted = false
+		pr.done = p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+		pr.running = false
+		for _, s := range p.Status.ContainerStatuses {
+			pr.running = pr.running || s.State.Running != nil
+		}
 		for id, n := range containerNames(p) {
 			pr.names[id] = n
 		}
