@@ -36,11 +36,11 @@ import (
 // leaves no slot bookkeeping to get wrong: the hash map's own preallocated free list is
 // the queue of free slots, and Forget is a delete. The counters are shared by all CPUs
 // and added to atomically, so memory does not grow with the number of CPUs as a per-CPU
-// map's would (MaxCgroups × 12.8 KB × CPUs on x86_64).
+// map's would (MaxCgroups × 13 KB × CPUs on x86_64).
 
-// cgroupLayout is the block of one counted cgroup: 512 numbers per ABI (the tables end
-// at 471; x32 numbers go to 547), the out-of-range counter, then the id of the tree the
-// cgroup was found below.
+// cgroupLayout is the counters of one counted cgroup: 512 numbers per ABI (the tables
+// end at 471; x32 numbers go to 547) and the out-of-range counter. Its block holds, after
+// them, what the exec program knew of the cgroup (see the meta* indexes).
 func cgroupLayout(native syscalls.Arch) counterLayout {
 	switch native {
 	case syscalls.X86_64:
@@ -51,11 +51,25 @@ func cgroupLayout(native syscalls.Arch) counterLayout {
 	return counterLayout{native: region{0, 512}, overflow: 512}
 }
 
-// blockWords is the number of u64 in a block: the counters and the tree id.
-func blockWords(l counterLayout) int { return l.size() + 1 }
+// After the counters, a block holds (indexes in u64 from l.size()): the id of the tree
+// the cgroup was found below, whether it is the tree's child (1) or grandchild (2), and
+// the directory names of the cgroup and of its parent as the exec program read them,
+// NUL-terminated, so a cgroup whose directory is gone before user space saw it is still
+// named.
+const (
+	metaTree   = 0
+	metaUp     = 1
+	metaName   = 2
+	metaParent = metaName + nameBytes/8
+	metaWords  = metaParent + nameBytes/8
+	nameBytes  = 128
+)
 
-// CgroupSlotBytes is the kernel memory one slot of a CgroupRecorder takes (12,816
-// bytes on x86_64, 8,208 on aarch64), besides the hash map's per-entry overhead.
+// blockWords is the number of u64 in a block: the counters and the meta words.
+func blockWords(l counterLayout) int { return l.size() + metaWords }
+
+// CgroupSlotBytes is the kernel memory one slot of a CgroupRecorder takes (13,080
+// bytes on x86_64, 8,472 on aarch64), besides the hash map's per-entry overhead.
 func CgroupSlotBytes() int { return blockWords(cgroupLayout(syscalls.Native())) * 8 }
 
 // maxCgroupDepth bounds how deep in the hierarchy the exec program looks for the
@@ -78,10 +92,11 @@ const maxTrees = 1024
 type CgroupRecorder struct {
 	root string
 	max  int
-	// offsets is set when only execs in a new mount namespace start counting.
-	offsets *kernelOffsets
-	native  syscalls.Arch
-	layout  counterLayout
+	// offsets is set when only execs in a new mount namespace start counting;
+	// nameOffsets when the exec program can read cgroup directory names.
+	offsets, nameOffsets *kernelOffsets
+	native               syscalls.Arch
+	layout               counterLayout
 
 	counted, filter, trees, zero, refused, stats *ebpf.Map
 	progs                                        []*ebpf.Program
@@ -149,12 +164,15 @@ func NewCgroupRecorder(opts CgroupRecorderOptions) (*CgroupRecorder, error) {
 		treesBy: map[string]*watchedTree{}, treeIDs: map[uint64]*watchedTree{},
 		names: map[uint64]*cgroupName{}, before: map[uint64]bool{},
 	}
+	o, err := loadKernelOffsets()
 	if opts.ContainerExecs {
-		o, err := loadKernelOffsets()
-		if err != nil {
+		if !o.ns {
 			return nil, unavailable(fmt.Errorf("telling a container's first exec from its runtime's: %w", err))
 		}
 		r.offsets = &o
+	}
+	if o.names {
+		r.nameOffsets = &o
 	}
 	if err := r.load(); err != nil {
 		r.closeKernel()
@@ -210,7 +228,7 @@ func (r *CgroupRecorder) load() error {
 	// out of a 32-bit program is counted under the wrong architecture.
 	for _, tp := range []string{"sched_prepare_exec", "sched_process_exec"} {
 		prog, l, err = attachRawTracepoint("sc_cg_exec", tp, func(typed bool) asm.Instructions {
-			return cgroupExecInstructions(r.layout, r.native, execve, maps, r.offsets, typed)
+			return cgroupExecInstructions(r.layout, r.native, execve, maps, r.offsets, r.nameOffsets, typed)
 		})
 		if err == nil {
 			break
@@ -291,7 +309,7 @@ type cgroupExecMaps struct{ counted, filter, trees, zero, refused, stats int }
 //
 // Without BTF (typed false) the task's pt_regs are out of reach: the execve is counted
 // as the native one, which is wrong only for an exec made by a 32-bit process.
-func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m cgroupExecMaps, ns *kernelOffsets, typed bool) asm.Instructions {
+func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m cgroupExecMaps, ns, names *kernelOffsets, typed bool) asm.Instructions {
 	lookup := func(fd int, keyOff int16) asm.Instructions {
 		return asm.Instructions{
 			asm.LoadMapPtr(asm.R1, fd),
@@ -326,6 +344,8 @@ func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m
 			asm.Sub.Imm(asm.R1, int32(up)),
 			asm.FnGetCurrentAncestorCgroupId.Call(),
 			asm.StoreMem(asm.R10, -16, asm.R0, asm.DWord),
+			asm.Mov.Imm(asm.R1, int32(up)),
+			asm.StoreMem(asm.R10, -56, asm.R1, asm.DWord),
 		}
 		if up == 1 {
 			check[0] = check[0].WithSymbol("depth")
@@ -402,8 +422,13 @@ func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m
 		asm.JEq.Imm(asm.R0, 0, "out"),
 		asm.Mov.Reg(asm.R8, asm.R0),
 		asm.LoadMem(asm.R1, asm.R10, -16, asm.DWord),
-		asm.StoreMem(asm.R8, int16(l.size()*8), asm.R1, asm.DWord),
+		asm.StoreMem(asm.R8, int16((l.size()+metaTree)*8), asm.R1, asm.DWord),
+		asm.LoadMem(asm.R1, asm.R10, -56, asm.DWord),
+		asm.StoreMem(asm.R8, int16((l.size()+metaUp)*8), asm.R1, asm.DWord),
 	)
+	if names != nil {
+		insns = append(insns, names.cgroupNames(int32((l.size()+metaName)*8), int32((l.size()+metaParent)*8))...)
+	}
 	if typed {
 		nrOff, nrSize := int16(x86RegsOrigAX), asm.DWord
 		if native == syscalls.AArch64 {
@@ -508,7 +533,7 @@ func (r *CgroupRecorder) WatchTree(dir string) error {
 // insertStarted counts an already running cgroup from now.
 func (r *CgroupRecorder) insertStarted(t *watchedTree, id uint64) {
 	block := make([]uint64, blockWords(r.layout))
-	block[r.layout.size()] = t.id
+	block[r.layout.size()+metaTree] = t.id
 	err := r.counted.Update(id, block, ebpf.UpdateNoExist)
 	if err != nil && !errors.Is(err, ebpf.ErrKeyExist) {
 		// No slot: the same record the exec program keeps.
@@ -689,13 +714,20 @@ func (r *CgroupRecorder) Counts() ([]CgroupCount, error) {
 			// A cgroup refused for lack of a slot and counted at a later exec.
 			c.StartedBefore = r.refused.Lookup(e.id, &n) == nil
 		}
-		tree := r.treeIDs[e.block[r.layout.size()]]
+		tree := r.treeIDs[e.block[r.layout.size()+metaTree]]
 		n := r.names[e.id]
 		if n == nil && tree != nil && !rescanned[tree] {
 			// Counted before inotify told us its name: look now.
 			rescanned[tree] = true
 			r.scanTree(tree)
 			n = r.names[e.id]
+		}
+		if n == nil && tree != nil {
+			// Gone before user space saw it: the name the exec program read.
+			if rel := r.execName(e.block); rel != "" {
+				n = &cgroupName{tree: tree, rel: rel}
+				r.names[e.id] = n
+			}
 		}
 		switch {
 		case n != nil:
@@ -718,6 +750,36 @@ func (r *CgroupRecorder) Counts() ([]CgroupCount, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// execName is the cgroup's path relative to its tree from the names the exec program
+// wrote in its block, or "" when it wrote none or one was cut short.
+func (r *CgroupRecorder) execName(block []uint64) string {
+	base := r.layout.size()
+	str := func(at int) string {
+		b := make([]byte, nameBytes)
+		for i := range nameBytes / 8 {
+			binary.NativeEndian.PutUint64(b[i*8:], block[base+at+i])
+		}
+		s, _, ok := strings.Cut(string(b), "\x00")
+		if !ok || len(s) == nameBytes-1 || strings.Contains(s, "/") {
+			return ""
+		}
+		return s
+	}
+	name := str(metaName)
+	if name == "" {
+		return ""
+	}
+	switch block[base+metaUp] {
+	case 1:
+		return name
+	case 2:
+		if parent := str(metaParent); parent != "" {
+			return parent + "/" + name
+		}
+	}
+	return ""
 }
 
 // Forget frees the slot of cgroup id, once its counts were read. A cgroup forgotten

@@ -168,3 +168,76 @@ func TestCgroupRecorderSharedFilterBucketAsRoot(t *testing.T) {
 		t.Errorf("after forgetting a cgroup in the same bucket, the other's execve counted %d times, want 2", n)
 	}
 }
+
+// A cgroup whose directory was gone before user space named it keeps the name the exec
+// program read: here user space forgets what inotify told it, as if the directory had
+// come and gone between two reads of its events.
+func TestCgroupRecorderExecNamesAsRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("eBPF needs root")
+	}
+	r, err := NewCgroupRecorder(CgroupRecorderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.nameOffsets == nil {
+		t.Skip("this kernel's BTF lacks the cgroup name fields")
+	}
+	tree, err := os.MkdirTemp(r.root, "seccompctl-cgtest-names-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(tree)
+	if err := r.WatchTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"init-ctr", "pod/init-ctr"} {
+		dir := filepath.Join(tree, rel)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		id, err := cgroupID(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("/bin/true")
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+		err = cmd.Run()
+		unix.Close(fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(dir); err != nil {
+			t.Fatal(err)
+		}
+		r.mu.Lock()
+		delete(r.names, id)
+		for _, w := range r.treeIDs {
+			delete(w.rels, rel)
+		}
+		r.mu.Unlock()
+		counts, err := r.Counts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, c := range counts {
+			if c.ID != id {
+				continue
+			}
+			found = true
+			if c.Name != rel || !c.Gone || c.Tree != tree {
+				t.Errorf("%s: name %q gone %v tree %q; want %q true %q", rel, c.Name, c.Gone, c.Tree, rel, tree)
+			}
+		}
+		if !found {
+			t.Errorf("%s: not counted", rel)
+		}
+	}
+	os.Remove(filepath.Join(tree, "pod"))
+}

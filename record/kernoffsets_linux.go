@@ -13,9 +13,19 @@ import (
 // bpf_probe_read_kernel, read from the running kernel's BTF (they change between
 // kernels and configurations).
 type kernelOffsets struct {
+	// For the mount namespace of a task and of its parent; ns says they were found.
+	ns                  bool
 	realParent, nsproxy uint32 // task_struct
 	mntNS               uint32 // nsproxy
 	mntNSInum           uint32 // mnt_namespace: ns.inum
+
+	// For the directory name of a task's cgroup v2 and of its parent; names says they
+	// were found.
+	names            bool
+	cgroups          uint32 // task_struct (struct css_set *)
+	dflCgrp          uint32 // css_set (struct cgroup *)
+	kn               uint32 // cgroup (struct kernfs_node *)
+	knName, knParent uint32 // kernfs_node: name, and __parent (parent before 6.15)
 }
 
 var (
@@ -43,11 +53,23 @@ func loadKernelOffsets() (kernelOffsets, error) {
 		get(&o.nsproxy, "task_struct", "nsproxy")
 		get(&o.mntNS, "nsproxy", "mnt_ns")
 		get(&o.mntNSInum, "mnt_namespace", "ns", "inum")
-		if err := errors.Join(errs...); err != nil {
-			offsetsErr = fmt.Errorf("reading the kernel's BTF: %w", err)
-			return
+		nsErr := errors.Join(errs...)
+		o.ns = nsErr == nil
+		errs = nil
+		get(&o.cgroups, "task_struct", "cgroups")
+		get(&o.dflCgrp, "css_set", "dfl_cgrp")
+		get(&o.kn, "cgroup", "kn")
+		get(&o.knName, "kernfs_node", "name")
+		if _, err := fieldOffset(spec, "kernfs_node", "__parent"); err == nil {
+			get(&o.knParent, "kernfs_node", "__parent")
+		} else {
+			get(&o.knParent, "kernfs_node", "parent")
 		}
+		o.names = errors.Join(errs...) == nil
 		offsets = o
+		if nsErr != nil {
+			offsetsErr = fmt.Errorf("reading the kernel's BTF: %w", nsErr)
+		}
 	})
 	return offsets, offsetsErr
 }
@@ -121,4 +143,33 @@ func (o kernelOffsets) mountNSInum() asm.Instructions {
 	insns = append(insns, readKernel(o.nsproxy, asm.DWord)...)
 	insns = append(insns, readKernel(o.mntNS, asm.DWord)...)
 	return append(insns, readKernel(o.mntNSInum, asm.Word)...)
+}
+
+// cgroupNames copies the directory name of the current task's cgroup v2, and that of
+// its parent, as NUL-terminated strings of at most nameBytes into the map value r8
+// points to, at byte offsets at and parentAt. r6 and r7 are clobbered.
+func (o kernelOffsets) cgroupNames(at, parentAt int32) asm.Instructions {
+	insns := asm.Instructions{
+		asm.FnGetCurrentTask.Call(),
+		asm.Mov.Reg(asm.R1, asm.R0),
+	}
+	insns = append(insns, readKernel(o.cgroups, asm.DWord)...)
+	insns = append(insns, readKernel(o.dflCgrp, asm.DWord)...)
+	insns = append(insns, readKernel(o.kn, asm.DWord)...)
+	insns = append(insns, asm.Mov.Reg(asm.R7, asm.R1))
+	copyName := func(dst int32) asm.Instructions {
+		is := readKernel(o.knName, asm.DWord)
+		return append(is,
+			asm.Mov.Reg(asm.R3, asm.R1),
+			asm.Mov.Reg(asm.R1, asm.R8),
+			asm.Add.Imm(asm.R1, dst),
+			asm.Mov.Imm(asm.R2, nameBytes),
+			asm.FnProbeReadKernelStr.Call(),
+		)
+	}
+	insns = append(insns, asm.Mov.Reg(asm.R1, asm.R7))
+	insns = append(insns, copyName(at)...)
+	insns = append(insns, asm.Mov.Reg(asm.R1, asm.R7))
+	insns = append(insns, readKernel(o.knParent, asm.DWord)...)
+	return append(insns, copyName(parentAt)...)
 }
