@@ -245,13 +245,7 @@ func BenchmarkCgroupRecorderOverhead(b *testing.B) {
 		for round := range rounds {
 			run("plain", plainCg)
 
-			r, err := record.NewCgroupRecorder(record.CgroupRecorderOptions{Root: root})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := r.WatchTree(tree); err != nil {
-				b.Fatal(err)
-			}
+			r := watching(b, root, tree)
 			run("other", plainCg)
 			ctr := filepath.Join(tree, fmt.Sprintf("ctr%d", round))
 			if err := os.Mkdir(ctr, 0o755); err != nil {
@@ -444,14 +438,8 @@ func BenchmarkSysEnterCost(b *testing.B) {
 		stats()
 	})
 	b.Run("recorder-other", func(b *testing.B) {
-		r, err := record.NewCgroupRecorder(record.CgroupRecorderOptions{Root: root})
-		if err != nil {
-			b.Fatal(err)
-		}
+		r := watching(b, root, tree)
 		defer r.Close()
-		if err := r.WatchTree(tree); err != nil {
-			b.Fatal(err)
-		}
 		stats := startProgStats(b, "sc_cg_count")
 		b.ResetTimer()
 		loop(b)
@@ -459,17 +447,11 @@ func BenchmarkSysEnterCost(b *testing.B) {
 		stats()
 	})
 	b.Run("recorder-counted", func(b *testing.B) {
-		r, err := record.NewCgroupRecorder(record.CgroupRecorderOptions{Root: root})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer r.Close()
 		// All of this process's threads move: a running cgroup is counted from WatchTree.
 		moveTo(b, self)
 		defer moveTo(b, ownDir)
-		if err := r.WatchTree(tree); err != nil {
-			b.Fatal(err)
-		}
+		r := watching(b, root, tree)
+		defer r.Close()
 		stats := startProgStats(b, "sc_cg_count")
 		b.ResetTimer()
 		loop(b)
@@ -521,4 +503,17 @@ func startProgStats(b *testing.B, name string) func() {
 			b.ReportMetric(float64(rt-rt0)/float64(n-n0), "prog-ns/run")
 		}
 	}
+}
+
+// watching starts a CgroupRecorder on the hierarchy at root, watching tree.
+func watching(b *testing.B, root, tree string) *record.CgroupRecorder {
+	r, err := record.NewCgroupRecorder(record.CgroupRecorderOptions{Root: root})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := r.WatchTree(tree); err != nil {
+		r.Close()
+		b.Fatal(err)
+	}
+	return r
 }

@@ -248,10 +248,7 @@ func (r *CgroupRecorder) load() error {
 //	block = counted[id]; if (!block) return 0;
 //	__sync_fetch_and_add(&block[counterIndex(layout, regs, ctx->args[1])], 1);
 func cgroupCountInstructions(l counterLayout, native syscalls.Arch, countedFD, filterFD int, typed bool) asm.Instructions {
-	regs := regsProbe
-	if typed {
-		regs = regsCtx
-	}
+	regs := sysEnterRegs(typed)
 	insns := asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1), // ctx: struct bpf_raw_tracepoint_args
 		asm.FnGetCurrentCgroupId.Call(),

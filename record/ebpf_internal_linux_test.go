@@ -75,16 +75,7 @@ func TestCgroupRecorderRawTracepointAsRoot(t *testing.T) {
 	if err := os.Mkdir(ctr, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	fd, err := unix.Open(ctr, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	cmd := exec.Command("/bin/sh", "-c", "echo hi >/dev/null")
-	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
+	runIn(t, ctr, "/bin/sh", "-c", "echo hi >/dev/null")
 	counts, err := r.Counts()
 	if err != nil || len(counts) != 1 {
 		t.Fatalf("counts %+v, %v; want one cgroup", counts, err)
@@ -122,19 +113,7 @@ func TestCgroupRecorderSharedFilterBucketAsRoot(t *testing.T) {
 	if err := r.WatchTree(tree); err != nil {
 		t.Fatal(err)
 	}
-	run := func(dir string) {
-		t.Helper()
-		fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer unix.Close(fd)
-		cmd := exec.Command("/bin/sh", "-c", "echo hi >/dev/null")
-		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
-		if err := cmd.Run(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	run := func(dir string) { runIn(t, dir, "/bin/sh", "-c", "echo hi >/dev/null") }
 	execs := func(dir string) uint64 {
 		t.Helper()
 		id, err := cgroupID(dir)
@@ -201,17 +180,7 @@ func TestCgroupRecorderExecNamesAsRoot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command("/bin/true")
-		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
-		err = cmd.Run()
-		unix.Close(fd)
-		if err != nil {
-			t.Fatal(err)
-		}
+		runIn(t, dir, "/bin/true")
 		if err := os.Remove(dir); err != nil {
 			t.Fatal(err)
 		}
@@ -240,4 +209,19 @@ func TestCgroupRecorderExecNamesAsRoot(t *testing.T) {
 		}
 	}
 	os.Remove(filepath.Join(tree, "pod"))
+}
+
+// runIn runs argv to its end inside the cgroup at dir.
+func runIn(t *testing.T, dir string, argv ...string) {
+	t.Helper()
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -181,10 +181,7 @@ func attachRawTracepoint(name, tp string, insns func(typed bool) asm.Instruction
 //	if (!state->started) { if (nr != EXECVE) return 0; state->started = 1; }
 //	counts[counterIndex(singleLayout, regs, nr)]++;   // per-CPU
 func counterInstructions(cgid uint64, execve, countsFD, stateFD int, native syscalls.Arch, typed bool) asm.Instructions {
-	regs := regsProbe
-	if typed {
-		regs = regsCtx
-	}
+	regs := sysEnterRegs(typed)
 	insns := asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1), // ctx: struct bpf_raw_tracepoint_args
 		asm.FnGetCurrentCgroupId.Call(),
@@ -217,6 +214,15 @@ func counterInstructions(cgid uint64, execve, countsFD, stateFD int, native sysc
 		asm.Return(),
 	)
 	return insns
+}
+
+// sysEnterRegs is how a sys_enter program reaches pt_regs: through its typed context
+// (tp_btf), else with bpf_probe_read_kernel.
+func sysEnterRegs(typed bool) regsSource {
+	if typed {
+		return regsCtx
+	}
+	return regsProbe
 }
 
 // regsSource says how a program reaches the syscall's pt_regs.
