@@ -517,3 +517,45 @@ func watching(b *testing.B, root, tree string) *record.CgroupRecorder {
 	}
 	return r
 }
+
+// BenchmarkCgroupRecorderCounts measures one Counts with 100 counted cgroups (each ran
+// /bin/true), what the node agent pays at every snapshot.
+func BenchmarkCgroupRecorderCounts(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("eBPF needs root")
+	}
+	root := cgroupRoot(b)
+	tree := filepath.Join(root, fmt.Sprintf("seccompctl-bench-%d", os.Getpid()))
+	if err := os.Mkdir(tree, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	const n = 100
+	defer func() {
+		for i := range n {
+			os.Remove(filepath.Join(tree, fmt.Sprintf("ctr%d", i)))
+		}
+		os.Remove(tree)
+	}()
+	r := watching(b, root, tree)
+	defer r.Close()
+	for i := range n {
+		dir := filepath.Join(tree, fmt.Sprintf("ctr%d", i))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := runInCgroup([]string{"/bin/true"}, dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		counts, err := r.Counts()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(counts) != n {
+			b.Fatalf("%d cgroups counted, want %d", len(counts), n)
+		}
+	}
+}
