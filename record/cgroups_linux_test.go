@@ -336,6 +336,17 @@ func TestCgroupRecorderFullAsRoot(t *testing.T) {
 	if s.Counted != 1 || s.Free != 0 || s.NotCounted != 1 || s.NotCountedExecs != 1 {
 		t.Errorf("stats %+v, want 1 counted, 0 free, 1 not counted after 1 exec", s)
 	}
+	// A slot freed, the refused cgroup is counted at its next exec, and says it missed
+	// the start.
+	r.Forget(ids[0])
+	startInCgroup(t, filepath.Join(tree, "b")).getppid(t, 1)
+	c, ok := countOf(t, r, ids[1])
+	if !ok || !c.StartedBefore || c.Calls[native("getppid")] != 1 {
+		t.Errorf("the once refused cgroup: counted %v, started before %v, calls %v", ok, c.StartedBefore, c.Calls)
+	}
+	if s := r.Stats(); s.Counted != 1 || s.NotCounted != 0 || s.NotCountedExecs != 1 {
+		t.Errorf("stats %+v, want 1 counted, 0 not counted now, 1 exec refused", s)
+	}
 }
 
 // Calls of 32-bit code land on the compat architecture.
