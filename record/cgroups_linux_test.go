@@ -85,12 +85,13 @@ type cgroupChild struct {
 // child calls setpgid and chdir, which the workload itself never makes.
 func startInCgroup(t *testing.T, dir string) *cgroupChild {
 	t.Helper()
-	return startInCgroupVia(t, dir)
+	return startInCgroupVia(t, dir, 0)
 }
 
-// startInCgroupVia starts the workload inside the cgroup at dir through the command
-// prefix, which executes the workload binary (passed as its last argument).
-func startInCgroupVia(t *testing.T, dir string, prefix ...string) *cgroupChild {
+// startInCgroupVia starts the workload inside the cgroup at dir, cloned with the given
+// flags, through the command prefix, which executes the workload binary (passed as its
+// last argument).
+func startInCgroupVia(t *testing.T, dir string, cloneflags uintptr, prefix ...string) *cgroupChild {
 	t.Helper()
 	fd, err := syscall.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -101,7 +102,7 @@ func startInCgroupVia(t *testing.T, dir string, prefix ...string) *cgroupChild {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "SECCOMPCTL_CGROUP_TEST_CHILD=1")
 	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd, Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd, Setpgid: true, Pdeathsig: syscall.SIGKILL, Cloneflags: cloneflags}
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -470,7 +471,7 @@ func TestCgroupRecorderContainerExecAsRoot(t *testing.T) {
 	}
 	// The shell and unshare execute in our mount namespace; unshare makes a new one
 	// and executes the workload there.
-	child := startInCgroupVia(t, ctr, "/bin/sh", "-c", `exec "$0" -m -- "$1"`, unshare)
+	child := startInCgroupVia(t, ctr, 0, "/bin/sh", "-c", `exec "$0" -m -- "$1"`, unshare)
 	child.getppid(t, 2)
 	c, ok := countOf(t, r, cgroupID(t, ctr))
 	if !ok {
@@ -483,6 +484,16 @@ func TestCgroupRecorderContainerExecAsRoot(t *testing.T) {
 		if n := c.Calls[native(name)]; n != 0 {
 			t.Errorf("%s, made before the workload's exec, counted %d times", name, n)
 		}
+	}
+	// A process cloned into a new mount namespace counts from its own exec: how a test
+	// stands in for a container.
+	cloned := filepath.Join(tree, "cloned")
+	if err := os.Mkdir(cloned, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	startInCgroupVia(t, cloned, syscall.CLONE_NEWNS).getppid(t, 1)
+	if c, ok := countOf(t, r, cgroupID(t, cloned)); !ok || c.Calls[native("execve")] != 1 || c.Calls[native("getppid")] != 1 {
+		t.Errorf("a process cloned into a new mount namespace: counted %v, %v", ok, c.Calls)
 	}
 }
 
