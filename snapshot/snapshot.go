@@ -79,11 +79,83 @@ type Container struct {
 }
 
 // Seen is one syscall's count and when it was first and last seen.
+//
+// In JSON it is an array, [name, count, first, last], the times in Unix seconds: a
+// snapshot holds thousands of them under its size bound, and this form is less than
+// half the size of an object with RFC 3339 times. A time with a fraction of a second is
+// written as an RFC 3339 string instead, and 0 is the zero time. The object form
+// {"name", "count", "first", "last"} is read too.
 type Seen struct {
 	Name  string    `json:"name"`
 	Count uint64    `json:"count"`
 	First time.Time `json:"first"`
 	Last  time.Time `json:"last"`
+}
+
+// MarshalJSON writes s as [name, count, first, last].
+func (s Seen) MarshalJSON() ([]byte, error) {
+	return json.Marshal([]any{s.Name, s.Count, jsonTime(s.First), jsonTime(s.Last)})
+}
+
+func jsonTime(t time.Time) any {
+	switch {
+	case t.IsZero():
+		return 0
+	case t.Nanosecond() != 0:
+		return t.Format(time.RFC3339Nano)
+	}
+	return t.Unix()
+}
+
+// UnmarshalJSON reads the array form, or the object form.
+func (s *Seen) UnmarshalJSON(data []byte) error {
+	var parts []json.RawMessage
+	if err := json.Unmarshal(data, &parts); err != nil {
+		type object Seen // without the methods
+		var o object
+		if oerr := json.Unmarshal(data, &o); oerr != nil {
+			return fmt.Errorf("syscall entry: want [name, count, first, last]: %w", err)
+		}
+		*s = Seen(o)
+		return nil
+	}
+	if len(parts) != 4 {
+		return fmt.Errorf("syscall entry: %d elements, want [name, count, first, last]", len(parts))
+	}
+	var v Seen
+	if err := json.Unmarshal(parts[0], &v.Name); err != nil {
+		return fmt.Errorf("syscall entry name: %w", err)
+	}
+	if err := json.Unmarshal(parts[1], &v.Count); err != nil {
+		return fmt.Errorf("syscall entry %s count: %w", v.Name, err)
+	}
+	for i, t := range []*time.Time{&v.First, &v.Last} {
+		if err := parseJSONTime(parts[2+i], t); err != nil {
+			return fmt.Errorf("syscall entry %s: %w", v.Name, err)
+		}
+	}
+	*s = v
+	return nil
+}
+
+func parseJSONTime(data json.RawMessage, t *time.Time) error {
+	var secs int64
+	if err := json.Unmarshal(data, &secs); err == nil {
+		if secs != 0 {
+			*t = time.Unix(secs, 0).UTC()
+		}
+		return nil
+	}
+	var text string
+	if err := json.Unmarshal(data, &text); err != nil {
+		return fmt.Errorf("time %s: want Unix seconds or an RFC 3339 string", data)
+	}
+	v, err := time.Parse(time.RFC3339Nano, text)
+	if err != nil {
+		return fmt.Errorf("time %q: %w", text, err)
+	}
+	*t = v
+	return nil
 }
 
 // Encode writes s as JSON of at most limit bytes: when it is larger, unresolved cgroups

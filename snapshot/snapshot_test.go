@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -305,6 +306,77 @@ func FuzzOCIRuntimes(f *testing.F) {
 		}
 		if len(rts) > 1 && unsure == "" {
 			t.Fatalf("%q: both runtimes without a reason", v)
+		}
+	})
+}
+
+func TestSeenJSON(t *testing.T) {
+	for _, tc := range []struct {
+		in   Seen
+		json string
+	}{
+		{Seen{Name: "read", Count: 9, First: t0, Last: t0.Add(4 * time.Second)}, `["read",9,1777629600,1777629604]`},
+		{Seen{Name: "write", Count: 1, First: t0.Add(time.Millisecond), Last: t0.Add(time.Millisecond)}, `["write",1,"2026-05-01T10:00:00.001Z","2026-05-01T10:00:00.001Z"]`},
+		{Seen{Name: "syscall_999"}, `["syscall_999",0,0,0]`},
+	} {
+		b, err := json.Marshal(tc.in)
+		if err != nil || string(b) != tc.json {
+			t.Errorf("%+v: %s %v, want %s", tc.in, b, err, tc.json)
+			continue
+		}
+		var back Seen
+		if err := json.Unmarshal(b, &back); err != nil || back.Name != tc.in.Name || back.Count != tc.in.Count || !back.First.Equal(tc.in.First) || !back.Last.Equal(tc.in.Last) {
+			t.Errorf("%s: read back %+v %v, want %+v", b, back, err, tc.in)
+		}
+	}
+	// The object form of earlier snapshots.
+	var old Seen
+	if err := json.Unmarshal([]byte(`{"name":"read","count":2,"first":"2026-05-01T10:00:00Z","last":"2026-05-01T10:00:01Z"}`), &old); err != nil ||
+		old.Name != "read" || old.Count != 2 || !old.First.Equal(t0) || !old.Last.Equal(t0.Add(time.Second)) {
+		t.Errorf("object form: %+v %v", old, err)
+	}
+	for _, bad := range []string{`["read",1,0]`, `["read","x",0,0]`, `["read",1,"yesterday",0]`, `[1,1,0,0]`, `"read"`} {
+		var s Seen
+		if err := json.Unmarshal([]byte(bad), &s); err == nil {
+			t.Errorf("%s: read as %+v, want an error", bad, s)
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	s := testSnaps()[0]
+	good, err := Encode(s, 1<<20)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`{"request":"r","node":"n","containers":[{"arch":"SCMP_ARCH_X86_64","syscalls":[["read",1,0,"2026-05-01T10:00:00Z"]]}]}`))
+	f.Add([]byte(`{"containers":[{"arch":"SCMP_ARCH_AARCH64","syscalls":[{"name":"read","count":1}]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Decode("fuzz", data)
+		if err != nil {
+			return
+		}
+		// What decodes encodes (unless it names no architecture, which Encode
+		// refuses), and reads back the same.
+		b, err := Encode(s, 1<<30)
+		if err != nil {
+			return
+		}
+		back, err := Decode("again", b)
+		if err != nil {
+			t.Fatalf("reading back %s: %v", b, err)
+		}
+		if len(back.Containers) != len(s.Containers) {
+			t.Fatalf("%d containers read back, want %d", len(back.Containers), len(s.Containers))
+		}
+		for i, c := range s.Containers {
+			for j, sc := range c.Syscalls {
+				got := back.Containers[i].Syscalls[j]
+				if got.Name != sc.Name || got.Count != sc.Count || !got.First.Equal(sc.First) || !got.Last.Equal(sc.Last) {
+					t.Fatalf("syscall %+v read back as %+v", sc, got)
+				}
+			}
 		}
 	})
 }
