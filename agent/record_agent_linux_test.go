@@ -579,6 +579,9 @@ func TestAPIServerAgentRecords(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	out := e.cli("k8s", "record", "status", name)
+	if strings.Contains(out, "web-new was running before") {
+		t.Errorf("status says web-new ran before the recording; it was recorded from its first exec and across the restart:\n%s", out)
+	}
 	for _, want := range []string{"stopped", e.appNS + "/web-new", "init", "unresolved cgroup", "the agent restarted at"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)

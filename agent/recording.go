@@ -336,8 +336,14 @@ func (r *recording) snapshot(node string, now time.Time, recErr string, notCount
 	for _, u := range us {
 		s.Unresolved = append(s.Unresolved, *u)
 	}
+	restored := map[string]bool{}
+	for _, p := range r.basePods {
+		restored[p.UID] = true
+	}
 	for _, uid := range uids {
-		if t, ok := startedBefore[uid]; ok {
+		// A pod recorded before an agent restart runs on across it: the restart's note
+		// says what was missed, not this one.
+		if t, ok := startedBefore[uid]; ok && !restored[uid] {
 			p := r.pods[uid]
 			s.Notes = append(s.Notes, fmt.Sprintf("pod %s/%s was running before the recording started: counted from %s", p.namespace, p.name, t.UTC().Format(time.RFC3339)))
 		}
@@ -347,6 +353,16 @@ func (r *recording) snapshot(node string, now time.Time, recErr string, notCount
 			s.Notes = append(s.Notes, fmt.Sprintf("pod %s/%s went away during the recording (deleted, or no longer matched): what it made is kept", p.namespace, p.name))
 		}
 	}
+	// Notes carried over a restart are made again from the same facts: once each.
+	seen := map[string]bool{}
+	notes := s.Notes[:0]
+	for _, n := range s.Notes {
+		if !seen[n] {
+			seen[n] = true
+			notes = append(notes, n)
+		}
+	}
+	s.Notes = notes
 	return s
 }
 

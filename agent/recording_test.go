@@ -209,6 +209,18 @@ func TestRecordingSnapshot(t *testing.T) {
 	if len(s2.Pods) != 2 || s2.Pods[1].Name != "web-2" || !s2.Pods[1].Deleted {
 		t.Errorf("resumed: pods %+v; want web-2 kept as deleted", s2.Pods)
 	}
+	// web-1 ran across the restart: it was not running before the recording, and the
+	// notes carried over are not repeated.
+	if containsNote(s2, "web-1 was running before") {
+		t.Errorf("resumed: notes %q say web-1 ran before the recording", s2.Notes)
+	}
+	count := map[string]int{}
+	for _, n := range s2.Notes {
+		count[n]++
+		if count[n] > 1 {
+			t.Errorf("resumed: note %q twice", n)
+		}
+	}
 }
 
 func unresolvedOf(s snapshot.Snapshot, pod, cgroup string) *snapshot.Unresolved {
