@@ -710,3 +710,33 @@ func bpfMapMemlock(t *testing.T) int64 {
 	}
 	return sum
 }
+
+// TestAPIServerAgentRecordsNothingWithoutEBPF: where the recorder cannot start (here a
+// --cgroup-root that is no cgroup v2 hierarchy), every request's snapshot says why, and
+// k8s record status shows it; the agent goes on.
+func TestAPIServerAgentRecordsNothingWithoutEBPF(t *testing.T) {
+	e := newRecEnv(t)
+	plain := t.TempDir()
+	var logw io.Writer = io.Discard
+	if testing.Verbose() {
+		logw = os.Stderr
+	}
+	a, err := agent.New(agent.Config{
+		Kubeconfig: e.kubeconfig, NodeName: e.node, KubeletRoot: t.TempDir(), Namespace: e.agentNS,
+		ListenAddress: "-", Record: true, CgroupRoot: plain, SnapshotInterval: time.Second,
+	}, agent.WithLogger(slog.New(slog.NewTextHandler(logw, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	name := strings.TrimSpace(e.cli("k8s", "record", "-l", "app=web", "-n", e.appNS))
+	e.waitSnapshot("error snapshot", name, func(s snapshot.Snapshot) (bool, string) {
+		return strings.Contains(s.Error, "the eBPF recorder does not load on this node") && strings.Contains(s.Error, plain), s.Error
+	})
+	if out := e.cli("k8s", "record", "status", name); !strings.Contains(out, "no node records this request") || !strings.Contains(out, "not recording: the eBPF recorder does not load") {
+		t.Errorf("status:\n%s", out)
+	}
+}
