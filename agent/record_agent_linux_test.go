@@ -477,7 +477,7 @@ func TestAPIServerAgentRecords(t *testing.T) {
 	})
 	idSD := newID()
 	e.run(filepath.Join(slice, "crio-conmon-"+idSD+".scope"), "sched_getparam")
-	e.run(filepath.Join(slice, "crio-"+idSD+".scope"), "sched_getscheduler")
+	sdApp := e.run(filepath.Join(slice, "crio-"+idSD+".scope"), "sched_getscheduler")
 	e.setStatus(sd, map[string]string{"app": "cri-o://" + idSD}, nil)
 	s = e.waitSnapshot("web-sd counted", name, func(s snapshot.Snapshot) (bool, string) {
 		conmon := false
@@ -488,6 +488,34 @@ func TestAPIServerAgentRecords(t *testing.T) {
 	})
 	if c := container(s, "web-sd", "app"); count(c, "sched_getparam") > 0 || !c.Since.IsZero() {
 		t.Errorf("web-sd/app: %+v; want conmon's sched_getparam not merged, and no since", c)
+	}
+
+	// The container restarts: a new ID, the old one in lastState. Both runs add up
+	// under its one name.
+	first := count(container(s, "web-sd", "app"), "sched_getscheduler")
+	sdApp.exit()
+	if err := os.Remove(filepath.Join(slice, "crio-"+idSD+".scope")); err != nil {
+		t.Fatal(err)
+	}
+	idSD2 := newID()
+	e.run(filepath.Join(slice, "crio-"+idSD2+".scope"), "sched_getscheduler")
+	cur, err := e.admin.CoreV1().Pods(e.appNS).Get(ctx, "web-sd", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur.Status.ContainerStatuses[0].ContainerID = "cri-o://" + idSD2
+	cur.Status.ContainerStatuses[0].RestartCount = 1
+	cur.Status.ContainerStatuses[0].LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ContainerID: "cri-o://" + idSD}}
+	if _, err := e.admin.CoreV1().Pods(e.appNS).UpdateStatus(ctx, cur, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s = e.waitSnapshot("web-sd's second run counted", name, func(s snapshot.Snapshot) (bool, string) {
+		return count(container(s, "web-sd", "app"), "sched_getscheduler") > first, fmt.Sprintf("containers %+v unresolved %+v", s.Containers, s.Unresolved)
+	})
+	for _, u := range s.Unresolved {
+		if u.Pod == "web-sd" && !strings.HasPrefix(u.Cgroup, "crio-conmon-") {
+			t.Errorf("a run of web-sd/app is unresolved: %+v", u)
+		}
 	}
 
 	// A pod whose status says it runs, but whose cgroup is nowhere the agent looks (a
