@@ -28,9 +28,6 @@ const (
 var agent struct {
 	once sync.Once
 	err  error
-	// records is whether the installed agent records (`k8s install --record`):
-	// only when this build's agent has --record.
-	records bool
 	// restarted is whether this run restarted an agent an earlier run installed.
 	restarted bool
 }
@@ -46,8 +43,7 @@ func ensureAgent(t *testing.T) {
 	requireVerb(t, "k8s", "install")
 	requireVerb(t, "agent")
 	agent.once.Do(func() {
-		h := seccompctl(t, "", "agent", "--help")
-		agent.err = installAgent(t, strings.Contains(h.Stdout, "--record"))
+		agent.err = installAgent(t, true)
 	})
 	if agent.err != nil {
 		t.Fatalf("installing the agent: %v", agent.err)
@@ -60,7 +56,6 @@ func installAgent(t *testing.T, record bool) error {
 	args := []string{"k8s", "install", "--image", env["E2E_IMAGE_AGENT"], "--image-pull-policy", "Never",
 		"--kubelet-root", env["E2E_KUBELET_ROOT"], "--port", env["E2E_AGENT_PORT"],
 		"--monitor", "--cri-socket", env["E2E_CONTAINERD_SOCK"], "--runtime", "runc"}
-	agent.records = record
 	if record {
 		root, err := hostCgroup2()
 		if err != nil {

@@ -5,12 +5,9 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -27,8 +24,7 @@ const perfLoop = "time dd if=/dev/zero of=/dev/null bs=1 count=1500000 2>/dev/nu
 //
 //	E2E_PERF=1 E2E_RUN=TestPerfRecordingOverhead make e2e
 //
-// The recorder is the agent (`k8s record`) when this build's agent records, else
-// `seccompctl record --mode ebpf --cgroup` on the node, which the output names.
+// The recorder is the agent (`k8s record`).
 func TestPerfRecordingOverhead(t *testing.T) {
 	if os.Getenv("E2E_PERF") != "1" {
 		t.Skip("a measurement, not a test: E2E_PERF=1 runs it (docs/benchmarks.md)")
@@ -80,35 +76,27 @@ spec:
 		t.Logf("%s: perf-rec %v; perf-other %v", phase, got[0], got[1])
 		return got
 	}
-	recording := agent.records
-	if recording {
-		// The recording agent keeps its program attached while it runs.
-		t.Cleanup(func() {
-			if err := installAgent(t, true); err != nil {
-				t.Errorf("reinstalling the recording agent: %v", err)
-			}
-		})
-		if err := installAgent(t, false); err != nil {
-			t.Fatal(err)
+	t.Cleanup(func() {
+		if err := installAgent(t, true); err != nil {
+			t.Errorf("reinstalling the recording agent: %v", err)
 		}
+	})
+	if err := installAgent(t, false); err != nil {
+		t.Fatal(err)
 	}
 	phases := []string{"no recorder"}
 	results := [][2][]loopTimes{measure(phases[0])}
-	if recording {
-		if err := installAgent(t, true); err != nil {
-			t.Fatal(err)
-		}
-		phases = append(phases, "agent --record, no request")
-		results = append(results, measure(phases[len(phases)-1]))
+	if err := installAgent(t, true); err != nil {
+		t.Fatal(err)
 	}
+	phases = append(phases, "agent --record, no request")
+	results = append(results, measure(phases[len(phases)-1]))
 	stop, recorder := startPerfRecording(t, ns)
 	phases = append(phases, "recording perf-rec")
 	results = append(results, measure(phases[len(phases)-1]))
 	stop()
-	if recording {
-		if err := installAgent(t, false); err != nil {
-			t.Fatal(err)
-		}
+	if err := installAgent(t, false); err != nil {
+		t.Fatal(err)
 	}
 	phases = append(phases, "no recorder, again")
 	results = append(results, measure(phases[len(phases)-1]))
@@ -182,43 +170,12 @@ func loopTime(t *testing.T, ns, pod string) loopTimes {
 // startPerfRecording records perf-rec and returns how to stop it and what records.
 func startPerfRecording(t *testing.T, ns string) (stop func(), recorder string) {
 	t.Helper()
-	if agent.records {
-		req := strings.TrimSpace(must(t, seccompctl(t, "", "k8s", "record", "-l", "app=perf-rec", "-n", ns), "k8s record").Stdout)
-		eventually(t, 90*time.Second, "the agent recording perf-rec", func() (bool, string) {
-			r := seccompctl(t, "", "k8s", "record", "status", req)
-			return r.Code == 0 && strings.Contains(r.Stdout, "perf-rec"), r.String()
-		})
-		return func() { must(t, seccompctl(t, "", "k8s", "record", "stop", req), "k8s record stop") }, "the agent (k8s record)"
-	}
-	// The pod's container cgroup, relative to the host's cgroup v2 mount.
-	root, err := hostCgroup2()
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid := jsonpath(t, ns, "pod/perf-rec", "{.metadata.uid}")
-	id := strings.TrimPrefix(jsonpath(t, ns, "pod/perf-rec", "{.status.containerStatuses[0].containerID}"), "containerd://")
-	dirs, _ := filepath.Glob(filepath.Join(root, "kubepods", "*", "pod"+uid, id))
-	if more, _ := filepath.Glob(filepath.Join(root, "kubepods", "pod"+uid, id)); len(more) > 0 {
-		dirs = append(dirs, more...)
-	}
-	if len(dirs) != 1 {
-		t.Fatalf("the container cgroup of perf-rec (pod %s, container %s) under %s: found %v", uid, id, root, dirs)
-	}
-	cmd := exec.Command(seccompctlBin, "record", "--mode", "ebpf", "--complete", "none",
-		"--cgroup", strings.TrimPrefix(dirs[0], root), "-o", filepath.Join(t.TempDir(), "perf.json"))
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(2 * time.Second) // loading and attaching the program
-	return func() {
-		cmd.Process.Signal(syscall.SIGINT)
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("seccompctl record --cgroup: %v\n%s", err, out.String())
-		}
-		t.Logf("seccompctl record --cgroup: %s", out.String())
-	}, "seccompctl record --mode ebpf --cgroup (the agent of this build does not record)"
+	req := strings.TrimSpace(must(t, seccompctl(t, "", "k8s", "record", "-l", "app=perf-rec", "-n", ns), "k8s record").Stdout)
+	eventually(t, 90*time.Second, "the agent recording perf-rec", func() (bool, string) {
+		r := seccompctl(t, "", "k8s", "record", "status", req)
+		return r.Code == 0 && strings.Contains(r.Stdout, "perf-rec"), r.String()
+	})
+	return func() { must(t, seccompctl(t, "", "k8s", "record", "stop", req), "k8s record stop") }, "the agent (k8s record)"
 }
 
 func median(ls []loopTimes, of func(loopTimes) time.Duration) time.Duration {
