@@ -148,7 +148,17 @@ func TestLifecycleRecordToEnforce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("collect wrote no %s (the init container was not recorded from its first exec?): %v\n%s", kvInitKey, err, collected)
 	}
+	// The pods were created after the request: nothing may say they were counted
+	// only from the middle of their run, and the entrypoint's own execve is in.
+	for _, phrase := range []string{"running before the recording", "already running when the recording began"} {
+		if strings.Contains(collected.Stdout+collected.Stderr, phrase) {
+			t.Fatalf("collect says a pod was %q, but every pod started after the request:\n%s", phrase, collected)
+		}
+	}
 	allowed, def := syscallNames(t, server)
+	if !allowed["execve"] {
+		t.Fatalf("%s does not allow execve: the entrypoint's exec, where counting starts, was not counted\n%s", kvServerKey, server)
+	}
 	// What runc does to set the container up (mounts, pivot_root, namespaces, its
 	// own filter) happens before the container's first exec: a recording that
 	// starts at that exec never sees it. (Passing runs show that the runc process
