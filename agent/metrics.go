@@ -23,6 +23,7 @@ type metrics struct {
 	recordingsActive prometheus.Gauge
 	recordedPods     prometheus.Gauge
 	recordedCgroups  prometheus.Gauge
+	recorderAttached prometheus.Gauge
 	snapshotWrites   *prometheus.CounterVec
 }
 
@@ -86,12 +87,16 @@ func newMetrics() *metrics {
 			Name: "seccompctl_agent_recorded_cgroups",
 			Help: "Cgroups (containers, pod sandboxes) being counted now for recording requests.",
 		}),
+		recorderAttached: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "seccompctl_agent_recorder_attached",
+			Help: "1 while the eBPF recorder's programs are loaded and attached (some active recording request has a pod on this node), 0 otherwise.",
+		}),
 		snapshotWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "seccompctl_agent_snapshot_writes_total",
 			Help: "Writes of recording snapshot Leases, by result (ok, error).",
 		}, []string{"result"}),
 	}
-	m.reg.MustRegister(m.recordingsActive, m.recordedPods, m.recordedCgroups, m.snapshotWrites, m.logged, m.loggedDropped, m.installed, m.rejected, m.installErrors, m.fileOps, m.syncs, m.syncDuration,
+	m.reg.MustRegister(m.recordingsActive, m.recordedPods, m.recordedCgroups, m.recorderAttached, m.snapshotWrites, m.logged, m.loggedDropped, m.installed, m.rejected, m.installErrors, m.fileOps, m.syncs, m.syncDuration,
 		m.lastSync, m.configMaps, m.statusFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{ReasonUnsafeName, ReasonInvalid, ReasonConflict, ReasonNotOwned, ReasonWrite} {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
 	dto "github.com/prometheus/client_model/go"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
@@ -766,5 +767,148 @@ func TestAPIServerAgentRecordsNothingWithoutEBPF(t *testing.T) {
 	})
 	if out := e.cli("k8s", "record", "status", name); !strings.Contains(out, "no node records this request") || !strings.Contains(out, "not recording: the eBPF recorder does not load") {
 		t.Errorf("status:\n%s", out)
+	}
+}
+
+// recorderLinks counts the sys_enter links of the agent's eBPF recorder this process
+// holds, as the kernel lists them: bpf_link file descriptors whose program is the
+// recorder's counting program.
+func recorderLinks(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, fd := range fds {
+		if l, err := os.Readlink("/proc/self/fd/" + fd.Name()); err != nil || l != "anon_inode:bpf_link" {
+			continue
+		}
+		b, err := os.ReadFile("/proc/self/fdinfo/" + fd.Name())
+		if err != nil {
+			continue // closed meanwhile
+		}
+		var id uint32
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "prog_id:"); ok {
+				fmt.Sscanf(strings.TrimSpace(v), "%d", &id)
+			}
+		}
+		if id == 0 {
+			continue
+		}
+		prog, err := ebpf.NewProgramFromID(ebpf.ProgramID(id))
+		if err != nil {
+			continue // detached meanwhile
+		}
+		info, err := prog.Info()
+		prog.Close()
+		if err == nil && info.Name == "sc_cg_count" {
+			n++
+		}
+	}
+	return n
+}
+
+// waitAttached waits until the recorder is attached (want) or not, as the kernel's
+// links and the agent's gauge both say.
+func waitAttached(t *testing.T, a *agent.Agent, what string, want bool) {
+	t.Helper()
+	wantLinks, wantGauge := 0, 0.0
+	if want {
+		wantLinks, wantGauge = 1, 1
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		links, g := recorderLinks(t), gauge(t, a, "seccompctl_agent_recorder_attached")
+		if links == wantLinks && g == wantGauge {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: after 30s %d recorder links in the kernel and seccompctl_agent_recorder_attached %v; want %d and %v", what, links, g, wantLinks, wantGauge)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestAPIServerAgentRecorderAttachedOnlyWhileNeeded: with --record the recorder's
+// sys_enter program runs only while an active request has a pod on the node; counts
+// read before it is detached stay in the snapshot, and a recorder attached again adds
+// to them.
+func TestAPIServerAgentRecorderAttachedOnlyWhileNeeded(t *testing.T) {
+	e := newRecEnv(t)
+	ctx := context.Background()
+	if n := recorderLinks(t); n != 0 {
+		t.Fatalf("%d recorder links before the agent started", n)
+	}
+	a, _ := e.startAgent(time.Second)
+
+	// A request matching no pod: its snapshot is written, nothing stays attached.
+	nothing := strings.TrimSpace(e.cli("k8s", "record", "-l", "app=none", "-n", e.appNS))
+	e.waitSnapshot("request matching nothing", nothing, func(s snapshot.Snapshot) (bool, string) { return s.Error == "", s.Error })
+	waitAttached(t, a, "a request matching no pod", false)
+
+	// A matched pod attaches it.
+	idle := map[string]string{"app": "idle"}
+	p := e.pod(e.appNS, "idle-1", idle, nil, "app")
+	dir := e.podDir(p, "besteffort")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimSpace(e.cli("k8s", "record", "-l", "app=idle", "-n", e.appNS))
+	e.waitSnapshot("idle-1 watched", name, func(s snapshot.Snapshot) (bool, string) {
+		p := podOf(s, "idle-1")
+		return p != nil && p.Cgroup != "", fmt.Sprintf("pods %+v", s.Pods)
+	})
+	waitAttached(t, a, "a request with a pod", true)
+	id := newID()
+	app := e.run(filepath.Join(dir, id), "sysinfo")
+	e.setStatus(p, map[string]string{"app": id}, nil)
+	s := e.waitSnapshot("idle-1 counted", name, func(s snapshot.Snapshot) (bool, string) {
+		return count(container(s, "idle-1", "app"), "sysinfo") > 0, fmt.Sprintf("containers %+v", s.Containers)
+	})
+	first := count(container(s, "idle-1", "app"), "sysinfo")
+
+	// The pod no longer matched: detached, its counts kept.
+	relabel := func(app string) {
+		t.Helper()
+		cur, err := e.admin.CoreV1().Pods(e.appNS).Get(ctx, p.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur.Labels["app"] = app
+		if _, err := e.admin.CoreV1().Pods(e.appNS).Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	relabel("elsewhere")
+	waitAttached(t, a, "no pod matched any more", false)
+	app.again(t) // not recorded: nothing is attached
+	s = e.waitSnapshot("idle-1 gone, its counts kept", name, func(s snapshot.Snapshot) (bool, string) {
+		p := podOf(s, "idle-1")
+		return p != nil && p.Deleted && count(container(s, "idle-1", "app"), "sysinfo") == first,
+			fmt.Sprintf("pods %+v containers %+v; want sysinfo %d", s.Pods, s.Containers, first)
+	})
+
+	// Matched again: attached again, the same cgroup counted from zero by the new
+	// recorder, its calls added to what was kept.
+	relabel("idle")
+	waitAttached(t, a, "the pod matched again", true)
+	e.waitSnapshot("idle-1 watched again", name, func(s snapshot.Snapshot) (bool, string) {
+		p := podOf(s, "idle-1")
+		return p != nil && !p.Deleted && p.Cgroup != "", fmt.Sprintf("pods %+v", s.Pods)
+	})
+	app.again(t)
+	s = e.waitSnapshot("idle-1 counted again", name, func(s snapshot.Snapshot) (bool, string) {
+		return count(container(s, "idle-1", "app"), "sysinfo") > first, fmt.Sprintf("containers %+v; want sysinfo above %d", s.Containers, first)
+	})
+	second := count(container(s, "idle-1", "app"), "sysinfo")
+
+	// Stopping the last request detaches it; its final snapshot keeps every count.
+	e.cli("k8s", "record", "stop", name)
+	waitAttached(t, a, "the last request stopped", false)
+	s, _, why := e.snapshot(name)
+	if got := count(container(s, "idle-1", "app"), "sysinfo"); got < second {
+		t.Errorf("after stop sysinfo %d, was %d before (%s)", got, second, why)
 	}
 }

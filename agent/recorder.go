@@ -47,6 +47,11 @@ const podPollInterval = 100 * time.Millisecond
 // recorder runs the agent's recording requests: one informer on the requests, one pod
 // informer per namespace requests name (only this node's pods), one eBPF recorder for
 // all. Everything but the informers' handlers runs on the goroutine of run.
+//
+// The eBPF recorder is attached only while some active request has a pod on this node
+// that is not over: attached, its sys_enter program runs for every syscall of every
+// task on the node, recorded or not, so an agent with --record and nothing to record
+// must cost the node nothing.
 type recorder struct {
 	cfg     Config
 	log     *slog.Logger
@@ -55,8 +60,11 @@ type recorder struct {
 
 	newSource func() (cgroupSource, string, error)
 	src       cgroupSource
-	srcErr    string // why the node records nothing; "" when src works
-	srcNote   string // what a reader must know of how this node counts; "" normally
+	srcErr    string    // why the node records nothing; "" when src works
+	srcNote   string    // what a reader must know of how this node counts; "" normally
+	srcRetry  time.Time // when a recorder that did not load is tried again
+	// notCounted is what closed recorders had no slot for; the open one's adds to it.
+	notCounted uint64
 
 	requests corelisters.ConfigMapLister
 	kick     chan struct{}
@@ -110,18 +118,8 @@ func (r *recorder) trigger() {
 // run records until ctx ends, then writes every active request's snapshot a last time
 // (a restarted agent adds to it) and closes the recorder.
 func (r *recorder) run(ctx context.Context) error {
-	src, note, err := r.newSource()
-	r.srcNote = note
-	if note != "" {
-		r.log.Warn("recording with less precision", "note", note)
-	}
-	if err != nil {
-		r.srcErr = "the eBPF recorder does not load on this node: " + err.Error()
-		r.log.Warn("recording requests will get an error snapshot", "err", err)
-	} else {
-		r.src = src
-		defer src.Close()
-	}
+	r.metrics.recorderAttached.Set(0)
+	defer r.closeSource(time.Now())
 
 	factory := informers.NewSharedInformerFactoryWithOptions(r.client, 0,
 		informers.WithNamespace(r.cfg.Namespace),
@@ -226,6 +224,7 @@ func (r *recorder) reconcile(ctx context.Context, now time.Time) {
 		}
 	}
 	// Ended requests: a last read and a final snapshot, unless the request itself is gone.
+	started := false
 	var ended []string
 	for name := range r.active {
 		if _, ok := want[name]; !ok {
@@ -249,6 +248,7 @@ func (r *recorder) reconcile(ctx context.Context, now time.Time) {
 		if rec == nil {
 			rec = r.start(ctx, req, now)
 			r.active[name] = rec
+			started = true
 		}
 		rec.req = req
 	}
@@ -277,8 +277,82 @@ func (r *recorder) reconcile(ctx context.Context, now time.Time) {
 			r.qos[string(p.UID)] = string(p.Status.QOSClass)
 		}
 	}
+	switch {
+	case r.needSource():
+		r.openSource(now, started)
+	case started && r.src == nil:
+		// A request that matches nothing here yet still learns whether this node can
+		// record: the recorder is loaded once, and closed below.
+		r.openSource(now, true)
+	}
 	r.syncTrees(now)
+	if !r.needSource() {
+		r.closeSource(now)
+	}
 	r.metrics.recordingsActive.Set(float64(len(r.active)))
+}
+
+// needSource says whether some active request has a pod on this node that is not over:
+// one to count, or one whose cgroup is waited for.
+func (r *recorder) needSource() bool {
+	for _, rec := range r.active {
+		for _, p := range rec.pods {
+			if !p.deleted && !p.done {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// openSource loads and attaches the eBPF recorder. Where it does not load, srcErr says
+// why in the snapshot of every active request, and it is tried again when a request
+// starts (force) or a snapshot interval later.
+func (r *recorder) openSource(now time.Time, force bool) {
+	if r.src != nil || (!force && r.srcErr != "" && now.Before(r.srcRetry)) {
+		return
+	}
+	src, note, err := r.newSource()
+	if note != "" && note != r.srcNote {
+		r.log.Warn("recording with less precision", "note", note)
+	}
+	r.srcNote = note
+	if err != nil {
+		errText := "the eBPF recorder does not load on this node: " + err.Error()
+		if errText != r.srcErr {
+			r.log.Warn("recording requests will get an error snapshot", "err", err)
+		}
+		r.srcErr, r.srcRetry = errText, now.Add(r.cfg.SnapshotInterval)
+		return
+	}
+	r.src, r.srcErr = src, ""
+	r.metrics.recorderAttached.Set(1)
+	r.log.Info("eBPF recorder attached")
+}
+
+// closeSource detaches the recorder after a last read of its counts: what was read stays
+// in the recordings, and a recorder opened later counts every cgroup from zero again.
+func (r *recorder) closeSource(now time.Time) {
+	if r.src == nil {
+		return
+	}
+	r.readCounts(now)
+	r.notCounted += r.src.NotCounted()
+	if err := r.src.Close(); err != nil {
+		r.log.Warn("closing the eBPF recorder", "err", err)
+	}
+	r.src = nil
+	clear(r.trees)
+	clear(r.counted)
+	clear(r.treeIDs)
+	clear(r.since)
+	for _, rec := range r.active {
+		rec.detached()
+	}
+	r.metrics.recorderAttached.Set(0)
+	r.metrics.recordedPods.Set(0)
+	r.metrics.recordedCgroups.Set(0)
+	r.log.Info("eBPF recorder detached: no active request has a pod on this node")
 }
 
 // start begins recording req. An agent that wrote a snapshot of req before (it
@@ -544,9 +618,9 @@ func (r *recorder) snapshotOf(rec *recording, now time.Time) snapshot.Snapshot {
 			errText = err.Error()
 		}
 	}
-	var notCounted uint64
+	notCounted := r.notCounted
 	if r.src != nil {
-		notCounted = r.src.NotCounted()
+		notCounted += r.src.NotCounted()
 	}
 	s := rec.snapshot(r.cfg.NodeName, now, errText, notCounted)
 	if r.srcNote != "" {

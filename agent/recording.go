@@ -102,6 +102,14 @@ func (r *recording) resume(old snapshot.Snapshot, now time.Time) {
 	r.basePods = old.Pods
 }
 
+// detached is told that the recorder was closed after its last read: a recorder opened
+// later counts every cgroup from zero, so its counts add to what was seen whole.
+func (r *recording) detached() {
+	for _, cg := range r.cgroups {
+		clear(cg.prev)
+	}
+}
+
 // matches says whether the request selects pod.
 func matches(req kube.RecordingRequest, sel labels.Selector, pod *corev1.Pod) bool {
 	return pod.Namespace == req.Namespace && sel.Matches(labels.Set(pod.Labels))
