@@ -69,6 +69,12 @@ type tracer struct {
 	// started is set once the command's own execve completed: what the helper does
 	// before is not the command's.
 	started bool
+	// commandExec says whether the helper has called execve for the command. The
+	// helper's own execve (of seccompctl) can still be under way when the tracer
+	// attaches: exec.Cmd.Start returns once execve closed the close-on-exec pipe,
+	// before the exec stop. That stop looks just like the command's; only the stage
+	// the helper writes before calling execve for the command tells them apart.
+	commandExec func() bool
 	// attach is true when recording processes that were already running: there is no
 	// RET_TRACE filter, so every syscall is seen at PTRACE_SYSCALL entry stops.
 	attach bool
@@ -128,6 +134,7 @@ func recordPtrace(ctx context.Context, argv []string, opts Options) (*Result, er
 
 	t := newTracer(opts.Args, opts.Progress)
 	t.root = pid
+	t.commandExec = func() bool { return proc.Stage().Started() }
 	if e := ptrace(unix.PTRACE_SEIZE, pid, 0, traceOptions|unix.PTRACE_O_EXITKILL); e != 0 {
 		unix.Kill(pid, unix.SIGKILL)
 		unix.Wait4(pid, nil, 0, nil)
@@ -254,6 +261,12 @@ func (t *tracer) handle(pid int, ws unix.WaitStatus) {
 		if former, err := unix.PtraceGetEventMsg(pid); err == nil && int(former) != pid {
 			// A non-leader thread exec'd and took over the leader's id.
 			delete(t.tasks, int(former))
+		}
+		if !t.started && pid == t.root && !t.commandExec() {
+			// The helper's own execve, reported because the attach came before it
+			// completed: nothing of the command yet.
+			t.resume(pid, 0)
+			return
 		}
 		tk.exe = t.exeFor(pid)
 		if t.started || pid != t.root {

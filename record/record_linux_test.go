@@ -311,19 +311,34 @@ func TestRecordSecondSignalKillsAsRoot(t *testing.T) {
 }
 
 // A child that stops itself (group-stop) stays stopped until its parent continues it,
-// under the recorder as without it.
+// under the recorder as without it. The parent waits for the stop with waitpid
+// (WUNTRACED), which reports only a completed group-stop: a process state of "t" would
+// also be every other ptrace stop, and a SIGCONT sent at one of those is lost.
 func TestRecordGroupStopAsRoot(t *testing.T) {
 	needRoot(t)
-	script := `sh -c 'kill -STOP $$; echo child-resumed' &
-c=$!
-while :; do s=$(cut -d' ' -f3 /proc/$c/stat); [ "$s" = T ] || [ "$s" = t ] && break; done
-kill -CONT $c
-wait $c
-echo parent-done`
+	needTool(t, "/usr/bin/python3")
+	script := `import os, signal, sys
+pid = os.fork()
+if pid == 0:
+    os.kill(os.getpid(), signal.SIGSTOP)
+    print("child-resumed", flush=True)
+    os._exit(0)
+_, st = os.waitpid(pid, os.WUNTRACED)
+if not os.WIFSTOPPED(st):
+    sys.exit("child did not stop: status %#x" % st)
+os.kill(pid, signal.SIGCONT)
+_, st = os.waitpid(pid, 0)
+print("parent-done", flush=True)
+sys.exit(os.waitstatus_to_exitcode(st))`
+	ctx, bound := boundedContext(t)
+	defer bound.cancel()
 	var out bytes.Buffer
-	res, err := record.Command(context.Background(), []string{"/bin/sh", "-c", script}, record.Options{Mode: record.ModePtrace, Stdout: &out})
+	res, err := record.Command(ctx, []string{"/usr/bin/python3", "-c", script}, record.Options{Mode: record.ModePtrace, Stdout: &out})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if res.Interrupted {
+		t.Fatalf("the recording did not end within %v and was killed: the stopped child was never continued (output %q)", bound.d, out.String())
 	}
 	if out.String() != "child-resumed\nparent-done\n" || res.ExitCode != 0 {
 		t.Errorf("exit %d, output %q", res.ExitCode, out.String())
@@ -331,6 +346,26 @@ echo parent-done`
 	if names := res.Recording.Names(syscalls.Native()); !slices.Contains(names, "kill") {
 		t.Errorf("kill not recorded: %v", names)
 	}
+}
+
+// bound is the time a recording that should end by itself is given before it is
+// killed, so that a hang fails the test with a message instead of the binary's timeout.
+type bound struct {
+	d      time.Duration
+	cancel context.CancelFunc
+}
+
+// boundedContext ends two minutes from now, or sooner if the test's deadline is
+// nearer, leaving time to report.
+func boundedContext(t *testing.T) (context.Context, bound) {
+	d := 2 * time.Minute
+	if dl, ok := t.Deadline(); ok {
+		if left := time.Until(dl) - 10*time.Second; left < d {
+			d = max(left, time.Second)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	return ctx, bound{d, cancel}
 }
 
 // execve from a thread that is not the leader: the thread takes over the process id.
@@ -719,6 +754,13 @@ func TestRecordObjectsShortCommandAsRoot(t *testing.T) {
 			}
 			if slices.Contains(objs, self) {
 				t.Errorf("objects %q hold the recorder's own binary", objs)
+			}
+			// The helper's own execve of seccompctl is not the command's: nothing is
+			// counted for seccompctl's binary either.
+			for c := range res.Recording.Calls {
+				if c.Exe == self {
+					t.Errorf("%s attributed to the recorder's own binary", c.Name)
+				}
 			}
 		})
 	}
