@@ -288,17 +288,27 @@ func (c *child) kill() {
 	}
 }
 
-// snapshot reads the node's snapshot of request; ok is false while there is none.
+// snapshot reads the node's snapshot of request, its parts joined; ok is false while
+// there is none.
 func (e *recEnv) snapshot(request string) (snapshot.Snapshot, bool, string) {
-	l, err := e.admin.CoordinationV1().Leases(e.agentNS).Get(context.Background(), kube.SnapshotLeaseName(request, e.node), metav1.GetOptions{})
+	ls, err := e.admin.CoordinationV1().Leases(e.agentNS).List(context.Background(), metav1.ListOptions{LabelSelector: kube.LabelSnapshotOf + "=" + request})
 	if err != nil {
 		return snapshot.Snapshot{}, false, err.Error()
 	}
-	s, err := snapshot.Decode(l.Name, []byte(l.Annotations[kube.AnnotationSnapshot]))
-	if err != nil {
-		e.t.Fatal(err)
+	var parts []snapshot.Snapshot
+	for _, l := range ls.Items {
+		s, err := snapshot.Decode(l.Name, []byte(l.Annotations[kube.AnnotationSnapshot]))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		parts = append(parts, s)
 	}
-	return s, true, ""
+	for _, s := range snapshot.Join(parts) {
+		if s.Node == e.node {
+			return s, true, ""
+		}
+	}
+	return snapshot.Snapshot{}, false, fmt.Sprintf("no snapshot of %s from node %s yet", request, e.node)
 }
 
 // waitSnapshot polls the snapshot until cond holds, and returns it.
@@ -686,8 +696,19 @@ func TestAPIServerAgentRecordsManyContainersMemory(t *testing.T) {
 	for _, c := range s.Containers {
 		calls0 += len(c.Syscalls)
 	}
-	t.Logf("recording %d containers (%d in the snapshot, %d left out by its size bound; %d syscall entries in it; %d cgroups counted): VmRSS %d KiB before the agent, %d KiB after: +%.1f MiB; eBPF maps %d KiB (memlock)",
-		pods*perPod, len(s.Containers), s.Dropped, calls0, int(gauge(t, a, "seccompctl_agent_recorded_cgroups")), rssBefore, rssAfter, float64(rssAfter-rssBefore)/1024, maps/1024)
+	ls, err := e.admin.CoordinationV1().Leases(e.agentNS).List(context.Background(), metav1.ListOptions{LabelSelector: kube.LabelSnapshotOf + "=" + name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bytes := 0
+	for _, l := range ls.Items {
+		bytes += len(l.Annotations[kube.AnnotationSnapshot])
+	}
+	t.Logf("recording %d containers (%d in the snapshot, %d left out by its size bound; %d syscall entries in it, %d bytes packed in %d Lease(s); %d cgroups counted): VmRSS %d KiB before the agent, %d KiB after: +%.1f MiB; eBPF maps %d KiB (memlock)",
+		pods*perPod, len(s.Containers), s.Dropped, calls0, bytes, len(ls.Items), int(gauge(t, a, "seccompctl_agent_recorded_cgroups")), rssBefore, rssAfter, float64(rssAfter-rssBefore)/1024, maps/1024)
+	if s.Dropped != 0 {
+		t.Errorf("%d containers left out of the snapshot; every one should fit its Leases", s.Dropped)
+	}
 	if growth := rssAfter - rssBefore; growth > 64*1024 {
 		t.Errorf("RSS grew by %d KiB recording %d containers; the bound is 64 MiB", growth, len(s.Containers))
 	}

@@ -76,6 +76,7 @@ type recorder struct {
 	counted    map[string]map[uint64]bool // watched directory → the cgroups counted below it
 	treeIDs    map[string]uint64          // watched directory → its own cgroup ID
 	since      map[string]time.Time       // pod UID → when its tree was first watched
+	parts      map[string]int             // request → how many snapshot Leases this node last wrote
 	qos        map[string]string          // pod UID → status.qosClass, where its cgroup is looked for first
 	lastRead   time.Time
 }
@@ -105,7 +106,7 @@ func (n *nsPods) Err() error {
 func newRecorder(cfg Config, log *slog.Logger, client kubernetes.Interface, m *metrics, newSource func() (cgroupSource, string, error)) *recorder {
 	return &recorder{cfg: cfg, log: log, client: client, metrics: m, newSource: newSource, kick: make(chan struct{}, 1),
 		namespaces: map[string]*nsPods{}, active: map[string]*recording{}, owners: map[string]metav1.OwnerReference{},
-		trees: map[string]string{}, counted: map[string]map[uint64]bool{}, treeIDs: map[string]uint64{}, since: map[string]time.Time{}, qos: map[string]string{}}
+		trees: map[string]string{}, counted: map[string]map[uint64]bool{}, treeIDs: map[string]uint64{}, since: map[string]time.Time{}, qos: map[string]string{}, parts: map[string]int{}}
 }
 
 func (r *recorder) trigger() {
@@ -241,6 +242,7 @@ func (r *recorder) reconcile(ctx context.Context, now time.Time) {
 			r.log.Info("recording ended", "request", name)
 			delete(r.active, name)
 			delete(r.owners, name)
+			delete(r.parts, name)
 		}
 	}
 	for name, req := range want {
@@ -361,24 +363,46 @@ func (r *recorder) start(ctx context.Context, req kube.RecordingRequest, now tim
 	rec := newRecording(req, now)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	l, err := r.client.CoordinationV1().Leases(r.cfg.Namespace).Get(ctx, kube.SnapshotLeaseName(req.Name, r.cfg.NodeName), metav1.GetOptions{})
+	old, n, err := r.readLeases(ctx, req.Name)
+	r.parts[req.Name] = n
 	switch {
-	case err == nil:
-		old, err := snapshot.Decode("lease "+l.Name, []byte(l.Annotations[kube.AnnotationSnapshot]))
-		if err != nil {
-			r.log.Warn("earlier snapshot unreadable; recording anew", "request", req.Name, "err", err)
-			break
-		}
-		if old.Node == r.cfg.NodeName && old.Request == req.Name {
-			rec.resume(old, now)
-			r.log.Info("recording resumed", "request", req.Name, "since", old.Written)
-			return rec
-		}
-	case !apierrors.IsNotFound(err):
+	case err != nil:
 		r.log.Warn("earlier snapshot not read; recording anew", "request", req.Name, "err", err)
+	case n > 0 && old.Node == r.cfg.NodeName && old.Request == req.Name:
+		rec.resume(old, now)
+		r.log.Info("recording resumed", "request", req.Name, "since", old.Written)
+		return rec
 	}
 	r.log.Info("recording started", "request", req.Name, "namespace", req.Namespace, "selector", req.Selector)
 	return rec
+}
+
+// readLeases reads the parts of this node's snapshot of request an earlier run wrote,
+// joined; n is how many Leases there are (0: none).
+func (r *recorder) readLeases(ctx context.Context, request string) (s snapshot.Snapshot, n int, err error) {
+	leases := r.client.CoordinationV1().Leases(r.cfg.Namespace)
+	var parts []snapshot.Snapshot
+	for i := range kube.MaxSnapshotParts {
+		l, err := leases.Get(ctx, kube.SnapshotPartLeaseName(request, r.cfg.NodeName, i), metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			continue // a part missing after a failed write: the others are read
+		}
+		if err != nil {
+			return snapshot.Snapshot{}, 0, err
+		}
+		n = i + 1
+		p, err := snapshot.Decode("lease "+r.cfg.Namespace+"/"+l.Name, []byte(l.Annotations[kube.AnnotationSnapshot]))
+		if err != nil {
+			return snapshot.Snapshot{}, n, err
+		}
+		parts = append(parts, p)
+	}
+	for _, j := range snapshot.Join(parts) {
+		if j.Node == r.cfg.NodeName && j.Request == request {
+			return j, n, nil
+		}
+	}
+	return snapshot.Snapshot{}, n, nil
 }
 
 // syncNamespaces runs a pod informer for every namespace an active request names and
@@ -653,15 +677,35 @@ func (r *recorder) write(ctx context.Context, rec *recording, now time.Time) {
 	r.metrics.snapshotWrites.WithLabelValues("ok").Inc()
 }
 
+// writeLease writes s into as many Leases as it takes (kube.MaxSnapshotParts at most),
+// then deletes the parts an earlier, larger snapshot left.
 func (r *recorder) writeLease(ctx context.Context, s snapshot.Snapshot) error {
-	data, err := snapshot.Encode(s, kube.MaxSnapshotBytes)
+	parts, err := snapshot.EncodeParts(s, kube.MaxSnapshotBytes, kube.MaxSnapshotParts)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	for i, data := range parts {
+		if err := r.writePart(ctx, s, kube.SnapshotPartLeaseName(s.Request, r.cfg.NodeName, i), data); err != nil {
+			return err
+		}
+	}
 	leases := r.client.CoordinationV1().Leases(r.cfg.Namespace)
-	name := kube.SnapshotLeaseName(s.Request, r.cfg.NodeName)
+	for i := len(parts); i < r.parts[s.Request]; i++ {
+		name := kube.SnapshotPartLeaseName(s.Request, r.cfg.NodeName, i)
+		if err := leases.Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting lease %s/%s, a part no longer needed: %w", r.cfg.Namespace, name, err)
+		}
+	}
+	r.parts[s.Request] = len(parts)
+	return nil
+}
+
+// writePart puts one part of s's snapshot into the Lease name, creating it the first
+// time.
+func (r *recorder) writePart(ctx context.Context, s snapshot.Snapshot, name string, data []byte) error {
+	leases := r.client.CoordinationV1().Leases(r.cfg.Namespace)
 	holder := "seccompctl-agent/" + r.cfg.NodeName
 	renew := metav1.NewMicroTime(s.Written)
 	for range 3 {

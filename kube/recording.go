@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,7 +199,28 @@ const (
 	// MaxSnapshotBytes bounds a snapshot, under the API server's 256 KiB for all of an
 	// object's annotations together.
 	MaxSnapshotBytes = 200 << 10
+	// MaxSnapshotParts bounds how many Leases one node's snapshot of one request may
+	// take when it does not fit in one (SnapshotPartLeaseName): 8 parts of packed JSON
+	// hold thousands of containers; past them containers are dropped and counted.
+	MaxSnapshotParts = 8
 )
+
+// SnapshotPartLeaseName is the Lease holding part n of node's snapshot for request:
+// SnapshotLeaseName for part 0, "<request>.<node>.<n>" for the others (the node replaced
+// by a digest when that is longer than an object name may be). Every part carries the
+// LabelSnapshotOf label; readers list them by it and join them (snapshot.Join).
+func SnapshotPartLeaseName(request, node string, n int) string {
+	if n == 0 {
+		return SnapshotLeaseName(request, node)
+	}
+	suffix := "." + strconv.Itoa(n)
+	name := request + "." + node + suffix
+	if len(name) <= maxNameLen {
+		return name
+	}
+	sum := sha256.Sum256([]byte(node))
+	return request + "." + hex.EncodeToString(sum[:8]) + suffix
+}
 
 // SnapshotLeaseName is the Lease holding node's snapshot for request: "<request>.<node>",
 // or, when that is longer than an object name may be, the node replaced by a digest.

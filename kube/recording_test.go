@@ -140,4 +140,14 @@ func TestSnapshotLeaseName(t *testing.T) {
 	if len(a) > 253 || a == b || !strings.HasPrefix(a, "recording-ab.") {
 		t.Errorf("long node names: %q and %q; want distinct names within 253 bytes", a, b)
 	}
+	if got := SnapshotPartLeaseName("recording-ab", "node-1", 0); got != "recording-ab.node-1" {
+		t.Errorf("part 0: %q", got)
+	}
+	if got := SnapshotPartLeaseName("recording-ab", "node-1", 3); got != "recording-ab.node-1.3" {
+		t.Errorf("part 3: %q", got)
+	}
+	p, q := SnapshotPartLeaseName("recording-ab", long, 7), SnapshotPartLeaseName("recording-ab", long+"x", 7)
+	if len(p) > 253 || p == q || !strings.HasSuffix(p, ".7") {
+		t.Errorf("long node names, part 7: %q and %q; want distinct names within 253 bytes", p, q)
+	}
 }

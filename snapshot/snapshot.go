@@ -4,9 +4,14 @@
 package snapshot
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/seccompctl/seccompctl/syscalls"
@@ -39,6 +44,10 @@ type Snapshot struct {
 	// UnresolvedDropped unresolved cgroups left out for the same reason.
 	Dropped           int `json:"dropped,omitempty"`
 	UnresolvedDropped int `json:"unresolvedDropped,omitempty"`
+	// Part numbers the pieces of a snapshot too large for one object (EncodeParts): part
+	// 0 holds everything but the containers that did not fit in it, the others hold only
+	// containers (and what they dropped). Join puts them together again.
+	Part int `json:"part,omitempty"`
 }
 
 // Pod is one matched pod on the node.
@@ -192,11 +201,248 @@ func Encode(s Snapshot, limit int) ([]byte, error) {
 	}
 }
 
-// Decode reads a snapshot Encode wrote; what names the source for errors.
+// pack gzips JSON and base64-encodes it: a snapshot's JSON repeats the same names and
+// times thousands of times and shrinks several times over, which is what lets hundreds
+// of containers fit in an object's annotations.
+func pack(raw []byte) []byte {
+	var z bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&z, gzip.DefaultCompression)
+	w.Write(raw) // a bytes.Buffer takes all
+	w.Close()
+	out := make([]byte, base64.StdEncoding.EncodedLen(z.Len()))
+	base64.StdEncoding.Encode(out, z.Bytes())
+	return out
+}
+
+// packedSize is s packed, and its JSON's length.
+func packedSize(s Snapshot) ([]byte, int, error) {
+	raw, err := json.Marshal(s)
+	if err != nil {
+		return nil, 0, err
+	}
+	return pack(raw), len(raw), nil
+}
+
+// rawSize is the length of v's JSON (0 if it has none).
+func rawSize(v any) int {
+	b, _ := json.Marshal(v)
+	return len(b)
+}
+
+// EncodeParts writes s packed (gzipped JSON in base64, which Decode reads) in as few
+// parts of at most limit bytes as hold it, at most maxParts: the first part holds
+// everything but the containers that did not fit in it, each next one as many of the
+// remaining containers as fit. Only what the last part cannot hold is left out, as
+// Encode does: unresolved cgroups first, then the largest containers, counted.
+//
+// How many containers a part holds is worked out from their JSON sizes and the ratio
+// the last packing gave, then checked by packing: a few packings per part, not one per
+// container.
+func EncodeParts(s Snapshot, limit, maxParts int) ([][]byte, error) {
+	maxParts = max(maxParts, 1)
+	sizes := make([]int, len(s.Containers))
+	for i, c := range s.Containers {
+		sizes[i] = rawSize(c) + 1 // and its comma
+	}
+	rest, restSizes := s.Containers, sizes
+	var out [][]byte
+	for p := 0; ; p++ {
+		part := Snapshot{Request: s.Request, Node: s.Node, Written: s.Written, Part: p}
+		if p == 0 {
+			part = s
+			part.Part = 0
+		}
+		if p == maxParts-1 {
+			part.Containers = rest
+			b, err := packBounded(part, limit)
+			if err != nil {
+				return nil, err
+			}
+			return append(out, b), nil
+		}
+		part.Containers = nil
+		header := rawSize(part)
+		k := len(rest)
+		for {
+			part.Containers = rest[:k]
+			b, raw, err := packedSize(part)
+			if err != nil {
+				return nil, err
+			}
+			if len(b) <= limit {
+				break
+			}
+			// Aim a little under the bound at the ratio just seen.
+			target := int(float64(limit) * 0.97 * float64(raw) / float64(len(b)))
+			n, sum := 0, header
+			for n < k-1 && sum+restSizes[n] <= target {
+				sum += restSizes[n]
+				n++
+			}
+			if n >= k {
+				n = k - 1
+			}
+			k = n
+			if k == 0 {
+				break
+			}
+		}
+		if k == 0 {
+			// Not even one container fits beside what the part must hold (a container
+			// alone over the bound, or a first part whose pods fill it): the part drops
+			// as the last part does.
+			k = min(1, len(rest))
+			part.Containers = rest[:k]
+		}
+		b, err := packBounded(part, limit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+		rest, restSizes = rest[k:], restSizes[k:]
+		if len(rest) == 0 {
+			return out, nil
+		}
+	}
+}
+
+// packBounded packs s in at most limit bytes, leaving out what does not fit:
+// unresolved cgroups first (counted in UnresolvedDropped), then whole containers, the
+// largest first (counted in Dropped). Each round leaves out what the ratio of the last
+// packing says is too much, at least one entry.
+func packBounded(s Snapshot, limit int) ([]byte, error) {
+	cs := slices.Clone(s.Containers)
+	us := slices.Clone(s.Unresolved)
+	for {
+		s.Containers, s.Unresolved = cs, us
+		b, raw, err := packedSize(s)
+		if err != nil {
+			return nil, err
+		}
+		if len(b) <= limit {
+			return b, nil
+		}
+		if len(cs) == 0 && len(us) == 0 {
+			return nil, fmt.Errorf("snapshot of node %s for %s: %d bytes packed without any container, over the %d-byte bound", s.Node, s.Request, len(b), limit)
+		}
+		excess := int(float64(len(b)-limit)*float64(raw)/float64(len(b))) + 1
+		for excess > 0 && len(us) > 0 {
+			excess -= rawSize(us[len(us)-1]) + 1
+			us = us[:len(us)-1]
+			s.UnresolvedDropped++
+		}
+		for excess > 0 && len(cs) > 0 {
+			largest := 0
+			for i, c := range cs {
+				if len(c.Syscalls) > len(cs[largest].Syscalls) {
+					largest = i
+				}
+			}
+			excess -= rawSize(cs[largest]) + 1
+			cs = slices.Delete(cs, largest, largest+1)
+			s.Dropped++
+		}
+	}
+}
+
+// maxUnpacked bounds what a packed snapshot may unpack to: a part is at most a few
+// hundred KiB packed, and JSON shrinks some tens of times at most.
+const maxUnpacked = 64 << 20
+
+// Decode reads a snapshot Encode or EncodeParts wrote (plain JSON or packed); what
+// names the source for errors.
 func Decode(what string, data []byte) (Snapshot, error) {
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] != '{' {
+		z, err := base64.StdEncoding.DecodeString(string(t))
+		if err != nil {
+			return Snapshot{}, fmt.Errorf("snapshot %s: neither JSON nor base64: %w", what, err)
+		}
+		r, err := gzip.NewReader(bytes.NewReader(z))
+		if err != nil {
+			return Snapshot{}, fmt.Errorf("snapshot %s: not gzip: %w", what, err)
+		}
+		raw, err := io.ReadAll(io.LimitReader(r, maxUnpacked+1))
+		if err != nil {
+			return Snapshot{}, fmt.Errorf("snapshot %s: unpacking: %w", what, err)
+		}
+		if len(raw) > maxUnpacked {
+			return Snapshot{}, fmt.Errorf("snapshot %s: unpacks to more than %d bytes", what, maxUnpacked)
+		}
+		data = raw
+	}
 	var s Snapshot
 	if err := json.Unmarshal(data, &s); err != nil {
 		return Snapshot{}, fmt.Errorf("snapshot %s: %w", what, err)
 	}
 	return s, nil
+}
+
+// Join puts the parts of each node's snapshot together (EncodeParts), one snapshot per
+// node and request, sorted by node. Parts written at different times (a reader between
+// two of the agent's writes) are joined too, a container found in two parts taken from
+// the later one, and a note says so; containers keep the order of the parts. A node whose part 0 is missing keeps what the
+// others hold, with a note.
+func Join(parts []Snapshot) []Snapshot {
+	type key struct{ request, node string }
+	byNode := map[key][]Snapshot{}
+	var keys []key
+	for _, p := range parts {
+		k := key{p.Request, p.Node}
+		if _, ok := byNode[k]; !ok {
+			keys = append(keys, k)
+		}
+		byNode[k] = append(byNode[k], p)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].node != keys[j].node {
+			return keys[i].node < keys[j].node
+		}
+		return keys[i].request < keys[j].request
+	})
+	out := make([]Snapshot, 0, len(keys))
+	for _, k := range keys {
+		ps := byNode[k]
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Part < ps[j].Part })
+		if len(ps) == 1 && ps[0].Part == 0 {
+			out = append(out, ps[0])
+			continue
+		}
+		s := ps[0]
+		if s.Part != 0 {
+			s = Snapshot{Request: k.request, Node: k.node, Written: ps[0].Written}
+			s.Notes = append(s.Notes, "the first part of this node's snapshot is missing: its pods, unresolved cgroups and notes are not shown")
+		}
+		type ckey struct {
+			namespace, pod, container string
+			arch                      syscalls.Arch
+		}
+		idx := map[ckey]int{}
+		from := map[ckey]time.Time{}
+		s.Containers, s.Dropped, s.UnresolvedDropped = nil, 0, 0
+		mixed := false
+		for _, p := range ps {
+			if !p.Written.Equal(s.Written) {
+				mixed = true
+			}
+			s.Dropped += p.Dropped
+			s.UnresolvedDropped += p.UnresolvedDropped
+			for _, c := range p.Containers {
+				ck := ckey{c.Namespace, c.Pod, c.Container, c.Arch}
+				if i, ok := idx[ck]; ok {
+					if p.Written.After(from[ck]) {
+						s.Containers[i], from[ck] = c, p.Written
+					}
+					continue
+				}
+				idx[ck], from[ck] = len(s.Containers), p.Written
+				s.Containers = append(s.Containers, c)
+			}
+		}
+		if mixed {
+			s.Notes = append(s.Notes, "the parts of this node's snapshot were written at different times (the agent was writing them): read again for one consistent view")
+		}
+		s.Part = 0
+		out = append(out, s)
+	}
+	return out
 }

@@ -350,6 +350,9 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(good)
+	if parts, err := EncodeParts(s, 1<<20, 1); err == nil {
+		f.Add(parts[0])
+	}
 	f.Add([]byte(`{"request":"r","node":"n","containers":[{"arch":"SCMP_ARCH_X86_64","syscalls":[["read",1,0,"2026-05-01T10:00:00Z"]]}]}`))
 	f.Add([]byte(`{"containers":[{"arch":"SCMP_ARCH_AARCH64","syscalls":[{"name":"read","count":1}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -379,4 +382,136 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// bigSnapshot is one node's snapshot of n containers of per syscalls each, with counts
+// and times as varied as a real recording's.
+func bigSnapshot(n, per int) Snapshot {
+	var names []string
+	for _, name := range syscalls.AllNames() {
+		if syscalls.Exists(syscalls.X86_64, name) {
+			names = append(names, name)
+		}
+		if len(names) == per {
+			break
+		}
+	}
+	s := Snapshot{Request: "recording-big", Node: "n1", Written: t0, Started: t0,
+		Notes: []string{"a note"}, Unresolved: []Unresolved{{Namespace: "shop", Pod: "web-0", Cgroup: "sandbox", Syscalls: 3, Calls: 9}}}
+	for i := range n {
+		pod := fmt.Sprintf("web-%d", i/2)
+		if i%2 == 0 {
+			s.Pods = append(s.Pods, Pod{Namespace: "shop", Name: pod, UID: fmt.Sprintf("uid-%04d", i/2)})
+		}
+		c := Container{Namespace: "shop", Pod: pod, Container: []string{"app", "sidecar"}[i%2], Arch: syscalls.X86_64}
+		for j, name := range names {
+			c.Syscalls = append(c.Syscalls, seen(name, uint64((i+1)*(j+7)*7919%100003), (i+j)%60, (i*j)%600))
+		}
+		s.Containers = append(s.Containers, c)
+	}
+	return s
+}
+
+// TestEncodePartsHoldsEveryContainer: 256 containers of 150 syscalls, several times the
+// bound as plain JSON, fit in a few packed parts, each under the bound, and Join gives
+// back the same snapshot.
+func TestEncodePartsHoldsEveryContainer(t *testing.T) {
+	s := bigSnapshot(256, 150)
+	const limit = 200 << 10
+	plain, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := EncodeParts(s, limit, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	var back []Snapshot
+	for i, b := range parts {
+		if len(b) > limit {
+			t.Errorf("part %d: %d bytes, over the %d-byte bound", i, len(b), limit)
+		}
+		total += len(b)
+		p, err := Decode(fmt.Sprintf("part %d", i), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Part != i {
+			t.Errorf("part %d says it is part %d", i, p.Part)
+		}
+		back = append(back, p)
+	}
+	t.Logf("%d containers, %d syscall entries: %d bytes of JSON, %d packed in %d parts", len(s.Containers), 256*150, len(plain), total, len(parts))
+	if len(parts) < 2 {
+		t.Errorf("%d part(s): the test snapshot should need more than one", len(parts))
+	}
+	// Parts come in any order from a list.
+	back[0], back[len(back)-1] = back[len(back)-1], back[0]
+	joined := Join(back)
+	if len(joined) != 1 {
+		t.Fatalf("Join gave %d snapshots, want 1", len(joined))
+	}
+	got := joined[0]
+	if got.Dropped != 0 || len(got.Containers) != 256 || len(got.Pods) != 128 || len(got.Unresolved) != 1 || len(got.Notes) != 1 {
+		t.Fatalf("joined: %d containers (%d dropped), %d pods, %d unresolved, notes %q", len(got.Containers), got.Dropped, len(got.Pods), len(got.Unresolved), got.Notes)
+	}
+	want, _ := json.Marshal(s)
+	have, _ := json.Marshal(got)
+	if string(want) != string(have) {
+		t.Errorf("joined snapshot differs from the one encoded")
+	}
+}
+
+// TestEncodePartsLastResort: with too few parts allowed, what the last part cannot hold
+// is dropped and counted, largest first, as Encode does.
+func TestEncodePartsLastResort(t *testing.T) {
+	s := bigSnapshot(256, 150)
+	parts, err := EncodeParts(s, 200<<10, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parts) != 1 {
+		t.Fatalf("%d parts, want 1", len(parts))
+	}
+	back, err := Decode("one part", parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Dropped == 0 || len(back.Containers)+back.Dropped != 256 || back.UnresolvedDropped != 1 {
+		t.Errorf("%d containers, %d dropped, %d unresolved dropped: want some dropped, all counted", len(back.Containers), back.Dropped, back.UnresolvedDropped)
+	}
+	// A small snapshot stays one part.
+	small, err := EncodeParts(testSnaps()[0], 200<<10, 8)
+	if err != nil || len(small) != 1 {
+		t.Fatalf("%d parts, %v", len(small), err)
+	}
+}
+
+// TestJoinMixedParts: parts from two writes are joined, the later one winning a
+// container both hold, with a note; a missing first part is said.
+func TestJoinMixedParts(t *testing.T) {
+	c := func(pod string, n uint64) Container {
+		return Container{Namespace: "shop", Pod: pod, Container: "app", Arch: syscalls.X86_64, Syscalls: []Seen{seen("read", n, 0, 1)}}
+	}
+	p0 := Snapshot{Request: "r", Node: "n1", Written: t0.Add(time.Minute), Pods: []Pod{{Name: "a"}}, Containers: []Container{c("a", 5), c("b", 9)}, Dropped: 1}
+	p1 := Snapshot{Request: "r", Node: "n1", Written: t0, Part: 1, Containers: []Container{c("b", 2), c("c", 1)}, Dropped: 2}
+	other := Snapshot{Request: "r", Node: "n2", Written: t0, Part: 1, Containers: []Container{c("d", 1)}}
+	got := Join([]Snapshot{other, p1, p0})
+	if len(got) != 2 || got[0].Node != "n1" || got[1].Node != "n2" {
+		t.Fatalf("joined %+v", got)
+	}
+	n1 := got[0]
+	if len(n1.Containers) != 3 || n1.Containers[1].Pod != "b" || n1.Containers[1].Syscalls[0].Count != 9 || n1.Dropped != 3 || len(n1.Pods) != 1 {
+		t.Errorf("n1: %+v; want a, b (9 calls, the later write), c; 3 dropped", n1)
+	}
+	if len(n1.Notes) != 1 || !strings.Contains(n1.Notes[0], "written at different times") {
+		t.Errorf("n1 notes %q", n1.Notes)
+	}
+	if n2 := got[1]; len(n2.Containers) != 1 || len(n2.Notes) != 1 || !strings.Contains(n2.Notes[0], "first part") {
+		t.Errorf("n2: %+v", n2)
+	}
+	if _, err := Decode("lease x", []byte("H4sI!!")); err == nil || !strings.Contains(err.Error(), "lease x") {
+		t.Errorf("bad packed data: %v", err)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -90,8 +89,8 @@ func readRecording(ctx context.Context, client kubernetes.Interface, agentNS, na
 		}
 		snaps = append(snaps, s)
 	}
-	sort.Slice(snaps, func(i, j int) bool { return snaps[i].Node < snaps[j].Node })
-	return req, snaps, nil
+	// A node's snapshot too large for one Lease is in several: one snapshot per node.
+	return req, snapshot.Join(snaps), nil
 }
 
 func writeRecordStatus(out io.Writer, req kube.RecordingRequest, snaps []snapshot.Snapshot, now time.Time) error {
