@@ -387,18 +387,22 @@ func TestAPIServerCreateUpdateDelete(t *testing.T) {
 		t.Errorf("foreign file changed: %q %v", b, err)
 	}
 
-	// The metrics say what happened.
-	rec := httptest.NewRecorder()
-	r.a.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	for _, want := range []string{
-		"seccompctl_agent_profiles_installed 0",
-		`seccompctl_agent_file_operations_total{op="remove"} 2`,
-		`seccompctl_agent_profiles_rejected{reason="NotOwned"} 1`,
-	} {
-		if !strings.Contains(rec.Body.String(), want) {
-			t.Errorf("metrics lack %q", want)
+	// The metrics say what happened. The file is gone before the sync that removed it
+	// counts the removal: wait for the metrics to say so, as long as a sync may take.
+	eventually(t, "metrics after the removal", func() (bool, string) {
+		rec := httptest.NewRecorder()
+		r.a.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		for _, want := range []string{
+			"seccompctl_agent_profiles_installed 0",
+			`seccompctl_agent_file_operations_total{op="remove"} 2`,
+			`seccompctl_agent_profiles_rejected{reason="NotOwned"} 1`,
+		} {
+			if !strings.Contains(rec.Body.String(), want) {
+				return false, fmt.Sprintf("metrics lack %q", want)
+			}
 		}
-	}
+		return true, ""
+	})
 }
 
 func TestAPIServerLintRefused(t *testing.T) {
