@@ -9,6 +9,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/seccompctl/seccompctl/kube"
 	"github.com/seccompctl/seccompctl/snapshot"
@@ -40,11 +42,20 @@ func partsSnapshot(n int, written time.Time) snapshot.Snapshot {
 // TestAPIServerSnapshotParts: a node's snapshot of 256 containers of 150 syscalls, far
 // over one Lease's bound as plain JSON, is written whole into several Leases the real
 // API server accepts, read back joined (what an agent restart resumes from), and a
-// smaller one later deletes the parts it no longer needs.
+// smaller one later deletes the parts it no longer needs: all with the agent's own
+// ServiceAccount, as installed.
 func TestAPIServerSnapshotParts(t *testing.T) {
 	e := newEnv(t, controlPlane(t))
 	ctx := context.Background()
-	r := newRecorder(Config{Namespace: e.ns, NodeName: "node-parts"}, slog.New(slog.NewTextHandler(io.Discard, nil)), e.admin, newMetrics(), nil)
+	cfg, err := clientcmd.BuildConfigFromFlags("", e.kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRecorder(Config{Namespace: e.ns, NodeName: "node-parts"}, slog.New(slog.NewTextHandler(io.Discard, nil)), client, newMetrics(), nil)
 	now := time.Now().UTC().Truncate(time.Second)
 	big := partsSnapshot(256, now)
 	if err := r.writeLease(ctx, big); err != nil {
@@ -68,7 +79,7 @@ func TestAPIServerSnapshotParts(t *testing.T) {
 		t.Fatalf("%d leases (%d written): want the snapshot in several", n, r.parts["recording-parts"])
 	}
 	// Read back by a fresh recorder, as a restarted agent does.
-	fresh := newRecorder(r.cfg, r.log, e.admin, newMetrics(), nil)
+	fresh := newRecorder(r.cfg, r.log, client, newMetrics(), nil)
 	back, parts, err := fresh.readLeases(ctx, "recording-parts")
 	if err != nil {
 		t.Fatal(err)
