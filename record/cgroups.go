@@ -20,7 +20,18 @@ type CgroupRecorderOptions struct {
 	// into the container's cgroup, which would count the runtime's set-up: mount,
 	// pivot_root, setns...). Without it any first exec starts the count, which is what
 	// plain processes started in a cgroup need. It needs the kernel's BTF.
+	//
+	// With it, a cgroup counted from such an exec counts only the calls of the task
+	// that made it and of the tasks (processes and threads) it starts, not those of
+	// other tasks in the cgroup: a runtime's `runc exec` joins the container's cgroup
+	// and sets itself up there before it executes the command, which is counted from
+	// that exec on, as an entrypoint is.
 	ContainerExecs bool
+	// MaxTasks is, with ContainerExecs, how many tasks can be marked as a container's at
+	// once (DefaultMaxTasks). A task that finds no room makes its cgroup count every
+	// task from then on (CgroupCount.AllTasks, CgroupRecorderStats.UnmarkedTasks):
+	// calls are never dropped for lack of room.
+	MaxTasks int
 }
 
 // CgroupCount is what a CgroupRecorder counted for one cgroup.
@@ -37,6 +48,12 @@ type CgroupCount struct {
 	// watched, or when it could not be counted from its first exec for lack of a slot:
 	// it is counted from later on, and calls made before then are missing.
 	StartedBefore bool
+	// AllTasks is set when every task in the cgroup is counted, not only those started
+	// by an entry exec: a cgroup counted from its first exec without ContainerExecs, one
+	// StartedBefore, or one where a task could not be marked for lack of room (then
+	// the calls a runtime makes in the cgroup, such as those of `runc exec`, may be
+	// counted too).
+	AllTasks bool
 	// Gone is set once the cgroup's directory has been removed (the container exited).
 	Gone bool
 	// Calls counts the calls by architecture and name (Exe and Args are not known);
@@ -56,4 +73,7 @@ type CgroupRecorderStats struct {
 	// found no slot. Either being non-zero means recordings are missing.
 	NotCounted      int
 	NotCountedExecs uint64
+	// UnmarkedTasks is how many times, with ContainerExecs, a task of a counted cgroup
+	// found no room to be marked (MaxTasks) and its cgroup was made to count every task.
+	UnmarkedTasks uint64
 }

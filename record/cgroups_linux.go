@@ -56,18 +56,34 @@ func cgroupLayout(native syscalls.Arch) counterLayout {
 }
 
 // After the counters, a block holds (indexes in u64 from l.size()): the id of the tree
-// the cgroup was found below, whether it is the tree's child (1) or grandchild (2), and
-// the directory names of the cgroup and of its parent as the exec program read them,
+// the cgroup was found below, whether it is the tree's child (1) or grandchild (2), the
+// directory names of the cgroup and of its parent as the exec program read them,
 // NUL-terminated, so a cgroup whose directory is gone before user space saw it is still
-// named.
+// named, and which of its tasks are counted (metaAll).
 const (
 	metaTree   = 0
 	metaUp     = 1
 	metaName   = 2
 	metaParent = metaName + nameBytes/8
-	metaWords  = metaParent + nameBytes/8
+	metaAll    = metaParent + nameBytes/8
+	metaWords  = metaAll + 1
 	nameBytes  = 128
 )
+
+// The values of a block's metaAll word. With ContainerExecs a cgroup counted from its
+// entry exec counts only the tasks marked in the "entered" map (allMarked); one counted
+// from now on counts every task (allFromNow), as does one where a task could not be
+// marked for lack of room (allNoRoom): counting the runtime's calls too is better than
+// missing the container's.
+const (
+	allMarked  = 0
+	allFromNow = 1
+	allNoRoom  = 2
+)
+
+// DefaultMaxTasks is how many tasks a CgroupRecorder with ContainerExecs can mark as
+// the container's at once unless told.
+const DefaultMaxTasks = 16384
 
 // blockWords is the number of u64 in a block: the counters and the meta words.
 func blockWords(l counterLayout) int { return l.size() + metaWords }
@@ -103,8 +119,12 @@ type CgroupRecorder struct {
 	layout               counterLayout
 
 	counted, filter, trees, zero, refused, stats *ebpf.Map
-	progs                                        []*ebpf.Program
-	links                                        []link.Link
+	// entered holds, with ContainerExecs, the tasks (by thread id) descended from an
+	// entry exec, with the id of the cgroup they were marked in.
+	entered  *ebpf.Map
+	maxTasks int
+	progs    []*ebpf.Program
+	links    []link.Link
 
 	mu      sync.Mutex
 	closed  bool
@@ -143,6 +163,12 @@ func NewCgroupRecorder(opts CgroupRecorderOptions) (*CgroupRecorder, error) {
 	if opts.MaxCgroups == 0 {
 		opts.MaxCgroups = DefaultMaxCgroups
 	}
+	if opts.MaxTasks < 0 {
+		return nil, fmt.Errorf("MaxTasks %d: want a positive number, or 0 for %d", opts.MaxTasks, DefaultMaxTasks)
+	}
+	if opts.MaxTasks == 0 {
+		opts.MaxTasks = DefaultMaxTasks
+	}
 	root := opts.Root
 	if root == "" {
 		m, err := cgroup2Mount()
@@ -164,7 +190,7 @@ func NewCgroupRecorder(opts CgroupRecorderOptions) (*CgroupRecorder, error) {
 	}
 	native := syscalls.Native()
 	r := &CgroupRecorder{
-		root: root, max: opts.MaxCgroups, native: native, layout: cgroupLayout(native),
+		root: root, max: opts.MaxCgroups, maxTasks: opts.MaxTasks, native: native, layout: cgroupLayout(native),
 		treesBy: map[string]*watchedTree{}, treeIDs: map[uint64]*watchedTree{},
 		names: map[uint64]*cgroupName{}, before: map[uint64]bool{},
 	}
@@ -205,7 +231,14 @@ func (r *CgroupRecorder) load() error {
 		// Refused cgroups are few and only counted: an LRU map forgets the oldest
 		// rather than failing.
 		{&r.refused, ebpf.MapSpec{Name: "sc_cg_refused", Type: ebpf.LRUHash, KeySize: 8, ValueSize: 8, MaxEntries: 4096}},
-		{&r.stats, ebpf.MapSpec{Name: "sc_cg_stats", Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1}},
+		// Execs that found no slot, and tasks that found no room in entered.
+		{&r.stats, ebpf.MapSpec{Name: "sc_cg_stats", Type: ebpf.Array, KeySize: 4, ValueSize: 16, MaxEntries: 1}},
+	}
+	if r.offsets != nil {
+		specs = append(specs, struct {
+			m    **ebpf.Map
+			spec ebpf.MapSpec
+		}{&r.entered, ebpf.MapSpec{Name: "sc_cg_entered", Type: ebpf.Hash, KeySize: 4, ValueSize: 8, MaxEntries: uint32(r.maxTasks)}})
 	}
 	for _, s := range specs {
 		m, err := ebpf.NewMap(&s.spec)
@@ -214,17 +247,29 @@ func (r *CgroupRecorder) load() error {
 		}
 		*s.m = m
 	}
+	if r.offsets == nil {
+		// Every cgroup counts all its tasks: the block the exec program inserts says so.
+		zero := make([]uint64, blockWords(r.layout))
+		zero[r.layout.size()+metaAll] = allFromNow
+		if err := r.zero.Update(uint32(0), zero, ebpf.UpdateAny); err != nil {
+			return fmt.Errorf("writing map sc_cg_zero: %w", err)
+		}
+	}
+	maps := cgroupExecMaps{
+		counted: r.counted.FD(), filter: r.filter.FD(), trees: r.trees.FD(), zero: r.zero.FD(), refused: r.refused.FD(), stats: r.stats.FD(),
+		entered: -1,
+	}
+	if r.entered != nil {
+		maps.entered = r.entered.FD()
+	}
 	prog, l, err := attachRawTracepoint("sc_cg_count", "sys_enter", func(typed bool) asm.Instructions {
-		return cgroupCountInstructions(r.layout, r.native, r.counted.FD(), r.filter.FD(), typed)
+		return cgroupCountInstructions(r.layout, r.native, r.counted.FD(), r.filter.FD(), maps.entered, typed)
 	})
 	if err != nil {
 		return err
 	}
 	r.progs, r.links = append(r.progs, prog), append(r.links, l)
 	execve, _ := syscalls.Number(r.native, "execve")
-	maps := cgroupExecMaps{
-		counted: r.counted.FD(), filter: r.filter.FD(), trees: r.trees.FD(), zero: r.zero.FD(), refused: r.refused.FD(), stats: r.stats.FD(),
-	}
 	// sched_prepare_exec (Linux 6.10) fires once the exec cannot fail any more but
 	// before the new image's ABI is set up: the pt_regs still say which ABI the execve
 	// was made in. At sched_process_exec the kernel has already made them pretend the
@@ -242,6 +287,27 @@ func (r *CgroupRecorder) load() error {
 		return err
 	}
 	r.progs, r.links = append(r.progs, prog), append(r.links, l)
+	if r.offsets == nil {
+		return nil
+	}
+	// A marked task's children and threads are the container's; a task that exits
+	// leaves its id free for another; a thread other than the leader that executes
+	// takes the leader's id.
+	hooks := []struct {
+		name, tp string
+		insns    asm.Instructions
+	}{
+		{"sc_cg_fork", "sched_process_fork", cgroupForkInstructions(r.layout, maps, *r.offsets)},
+		{"sc_cg_exit", "sched_process_exit", cgroupExitInstructions(maps)},
+		{"sc_cg_exec_tid", "sched_process_exec", cgroupExecTidInstructions(r.layout, maps)},
+	}
+	for _, h := range hooks {
+		prog, l, err := attachRawTracepoint(h.name, h.tp, func(bool) asm.Instructions { return h.insns })
+		if err != nil {
+			return err
+		}
+		r.progs, r.links = append(r.progs, prog), append(r.links, l)
+	}
 	return nil
 }
 
@@ -250,8 +316,11 @@ func (r *CgroupRecorder) load() error {
 //	id = bpf_get_current_cgroup_id();
 //	if (!filter[id % buckets]) return 0;
 //	block = counted[id]; if (!block) return 0;
+//	if (enteredFD >= 0 && block[all] == allMarked && !entered[current tid]) return 0;
 //	__sync_fetch_and_add(&block[counterIndex(layout, regs, ctx->args[1])], 1);
-func cgroupCountInstructions(l counterLayout, native syscalls.Arch, countedFD, filterFD int, typed bool) asm.Instructions {
+//
+// enteredFD is -1 without ContainerExecs: every block counts all its tasks then.
+func cgroupCountInstructions(l counterLayout, native syscalls.Arch, countedFD, filterFD, enteredFD int, typed bool) asm.Instructions {
 	regs := sysEnterRegs(typed)
 	insns := asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1), // ctx: struct bpf_raw_tracepoint_args
@@ -272,8 +341,23 @@ func cgroupCountInstructions(l counterLayout, native syscalls.Arch, countedFD, f
 		asm.FnMapLookupElem.Call(),
 		asm.JEq.Imm(asm.R0, 0, "out"),
 		asm.Mov.Reg(asm.R8, asm.R0),
-		asm.LoadMem(asm.R7, asm.R6, 8, asm.DWord), // args[1]: the syscall number
 	}
+	count := asm.LoadMem(asm.R7, asm.R6, 8, asm.DWord) // args[1]: the syscall number
+	if enteredFD >= 0 {
+		count = count.WithSymbol("count")
+		insns = append(insns,
+			asm.LoadMem(asm.R1, asm.R8, int16((l.size()+metaAll)*8), asm.DWord),
+			asm.JNE.Imm(asm.R1, allMarked, "count"),
+			asm.FnGetCurrentPidTgid.Call(),
+			asm.StoreMem(asm.R10, -16, asm.R0, asm.Word), // the thread id
+			asm.LoadMapPtr(asm.R1, enteredFD),
+			asm.Mov.Reg(asm.R2, asm.R10),
+			asm.Add.Imm(asm.R2, -16),
+			asm.FnMapLookupElem.Call(),
+			asm.JEq.Imm(asm.R0, 0, "out"),
+		)
+	}
+	insns = append(insns, count)
 	insns = append(insns, counterIndex(l, native, regs)...)
 	insns = append(insns, addOne()...)
 	return append(insns,
@@ -293,7 +377,8 @@ func addOne() asm.Instructions {
 }
 
 // cgroupExecMaps are the file descriptors of the maps the exec program uses.
-type cgroupExecMaps struct{ counted, filter, trees, zero, refused, stats int }
+// entered is -1 without ContainerExecs.
+type cgroupExecMaps struct{ counted, filter, trees, zero, refused, stats, entered int }
 
 // cgroupExecInstructions is the exec program (see load), in the spirit of:
 //
@@ -326,7 +411,11 @@ func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m
 		asm.StoreMem(asm.R10, -8, asm.R0, asm.DWord),
 	}
 	insns = append(insns, lookup(m.counted, -8)...)
-	insns = append(insns, asm.JNE.Imm(asm.R0, 0, "out"))
+	if ns != nil {
+		insns = append(insns, asm.JNE.Imm(asm.R0, 0, "counted"))
+	} else {
+		insns = append(insns, asm.JNE.Imm(asm.R0, 0, "out"))
+	}
 	// The cgroup's depth: the level whose ancestor is the cgroup itself.
 	for d := range maxCgroupDepth {
 		insns = append(insns,
@@ -364,24 +453,7 @@ func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m
 		// the runtime re-executing itself in its own (runc 1.1's runc init does, at
 		// times after it was moved into the container's cgroup).
 		insert = "do_insert"
-		insns = append(insns,
-			asm.FnGetCurrentTask.Call().WithSymbol("insert"),
-			asm.Mov.Reg(asm.R6, asm.R0),
-			asm.Mov.Reg(asm.R1, asm.R6),
-		)
-		insns = append(insns, ns.mountNSInum()...)
-		insns = append(insns,
-			// Not readable: count rather than miss the container.
-			asm.JEq.Imm(asm.R1, 0, insert),
-			asm.StoreMem(asm.R10, -48, asm.R1, asm.DWord),
-			asm.Mov.Reg(asm.R1, asm.R6),
-		)
-		insns = append(insns, readKernel(ns.realParent, asm.DWord)...)
-		insns = append(insns, ns.mountNSInum()...)
-		insns = append(insns,
-			asm.LoadMem(asm.R2, asm.R10, -48, asm.DWord),
-			asm.JEq.Reg(asm.R1, asm.R2, "out"),
-		)
+		insns = append(insns, entryExec(*ns, "insert", "out", insert)...)
 	}
 	insns = append(insns,
 		asm.LoadMapPtr(asm.R1, m.counted).WithSymbol(insert),
@@ -430,6 +502,11 @@ func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m
 	if names != nil {
 		insns = append(insns, names.cgroupNames(int32((l.size()+metaName)*8), int32((l.size()+metaParent)*8))...)
 	}
+	if ns != nil {
+		// The execing task is the container's, and so is what it starts.
+		insns = append(insns, markTask(l, m, "mark")...)
+	}
+	start := len(insns)
 	if typed {
 		nrOff, nrSize := int16(x86RegsOrigAX), asm.DWord
 		if native == syscalls.AArch64 {
@@ -447,7 +524,194 @@ func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m
 	} else {
 		insns = append(insns, asm.Mov.Imm(asm.R1, int32(l.native.base+execve)))
 	}
+	insns[start] = insns[start].WithSymbol("count")
 	insns = append(insns, addOne()...)
+	insns = append(insns,
+		asm.Mov.Imm(asm.R0, 0).WithSymbol("out"),
+		asm.Return(),
+	)
+	if ns == nil {
+		return insns
+	}
+	// A counted cgroup: an entry exec there (runc exec's command, after runc init's
+	// set-up in the cgroup) marks its task, unless every task counts already or this
+	// one is marked (then sys_enter counted the execve).
+	insns = append(insns,
+		asm.Mov.Reg(asm.R8, asm.R0).WithSymbol("counted"),
+		asm.LoadMem(asm.R1, asm.R8, int16((l.size()+metaAll)*8), asm.DWord),
+		asm.JNE.Imm(asm.R1, allMarked, "out"),
+		asm.FnGetCurrentPidTgid.Call(),
+		asm.StoreMem(asm.R10, -64, asm.R0, asm.Word),
+	)
+	insns = append(insns, lookup(m.entered, -64)...)
+	insns = append(insns, asm.JNE.Imm(asm.R0, 0, "out"))
+	insns = append(insns, entryExec(*ns, "", "out", "counted_entry")...)
+	return append(insns, asm.Ja.Label("mark").WithSymbol("counted_entry"))
+}
+
+// entryExec falls through to entry when the current task's mount namespace is not its
+// parent's (or cannot be read: better to count than to miss a container) and jumps to
+// notEntry otherwise; its first instruction is labelled at, unless at is "". r6 is
+// clobbered.
+func entryExec(ns kernelOffsets, at, notEntry, entry string) asm.Instructions {
+	first := asm.FnGetCurrentTask.Call()
+	if at != "" {
+		first = first.WithSymbol(at)
+	}
+	insns := asm.Instructions{
+		first,
+		asm.Mov.Reg(asm.R6, asm.R0),
+		asm.Mov.Reg(asm.R1, asm.R6),
+	}
+	insns = append(insns, ns.mountNSInum()...)
+	insns = append(insns,
+		asm.JEq.Imm(asm.R1, 0, entry),
+		asm.StoreMem(asm.R10, -48, asm.R1, asm.DWord),
+		asm.Mov.Reg(asm.R1, asm.R6),
+	)
+	insns = append(insns, readKernel(ns.realParent, asm.DWord)...)
+	insns = append(insns, ns.mountNSInum()...)
+	return append(insns,
+		asm.LoadMem(asm.R2, asm.R10, -48, asm.DWord),
+		asm.JEq.Reg(asm.R1, asm.R2, notEntry),
+	)
+}
+
+// markTask marks the current task (its thread id) in entered as one of cgroup r9's,
+// the block r8 points to. When entered is full the block counts every task from then
+// on and stats[1] says how often that happened: the runtime's calls in a recording
+// are a smaller harm than the container's missing. The first instruction is labelled
+// at.
+func markTask(l counterLayout, m cgroupExecMaps, at string) asm.Instructions {
+	insns := asm.Instructions{
+		asm.FnGetCurrentPidTgid.Call().WithSymbol(at),
+		asm.StoreMem(asm.R10, -64, asm.R0, asm.Word),
+		asm.StoreMem(asm.R10, -72, asm.R9, asm.DWord),
+		asm.LoadMapPtr(asm.R1, m.entered),
+		asm.Mov.Reg(asm.R2, asm.R10),
+		asm.Add.Imm(asm.R2, -64),
+		asm.Mov.Reg(asm.R3, asm.R10),
+		asm.Add.Imm(asm.R3, -72),
+		asm.Mov.Imm(asm.R4, int32(ebpf.UpdateAny)),
+		asm.FnMapUpdateElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, at+"_done"),
+	}
+	insns = append(insns, noRoom(l, m)...)
+	return append(insns, asm.Mov.Imm(asm.R0, 0).WithSymbol(at+"_done"))
+}
+
+// noRoom makes the block r8 points to count every task and counts that in stats[1].
+func noRoom(l counterLayout, m cgroupExecMaps) asm.Instructions {
+	return asm.Instructions{
+		asm.Mov.Imm(asm.R1, allNoRoom),
+		asm.StoreMem(asm.R8, int16((l.size()+metaAll)*8), asm.R1, asm.DWord),
+		asm.LoadMapValue(asm.R1, m.stats, 8),
+		asm.Mov.Imm(asm.R2, 1),
+		asm.AddAtomic.Mem(asm.R1, asm.R2, asm.DWord, 0),
+	}
+}
+
+// cgroupForkInstructions is the sched_process_fork program (ctx->args: parent, child;
+// it runs in the parent before the child can run), in the spirit of:
+//
+//	v = entered[current tid]; if (!v) return 0;
+//	if (update(entered, child->pid, v)) { block = counted[current cgroup]; if (block) noRoom(block); }
+//
+// A thread is a task of its own and is marked as a child is.
+func cgroupForkInstructions(l counterLayout, m cgroupExecMaps, o kernelOffsets) asm.Instructions {
+	insns := asm.Instructions{
+		asm.Mov.Reg(asm.R6, asm.R1),
+		asm.FnGetCurrentPidTgid.Call(),
+		asm.StoreMem(asm.R10, -8, asm.R0, asm.Word),
+		asm.LoadMapPtr(asm.R1, m.entered),
+		asm.Mov.Reg(asm.R2, asm.R10),
+		asm.Add.Imm(asm.R2, -8),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.LoadMem(asm.R7, asm.R0, 0, asm.DWord),
+		asm.StoreMem(asm.R10, -24, asm.R7, asm.DWord),
+		asm.LoadMem(asm.R1, asm.R6, 8, asm.DWord), // args[1]: the child
+	}
+	insns = append(insns, readKernel(o.pid, asm.Word)...)
+	insns = append(insns,
+		asm.StoreMem(asm.R10, -16, asm.R1, asm.Word),
+	)
+	insns = append(insns, markFrom(l, m, -16, -24)...)
+	return append(insns,
+		asm.Mov.Imm(asm.R0, 0).WithSymbol("out"),
+		asm.Return(),
+	)
+}
+
+// markFrom sets entered[*(u32 *)(r10+key)] = *(u64 *)(r10+value); when entered is
+// full, the current task's cgroup, if counted, counts every task from then on (see
+// markTask). It ends by jumping to "out".
+func markFrom(l counterLayout, m cgroupExecMaps, key, value int32) asm.Instructions {
+	return append(asm.Instructions{
+		asm.LoadMapPtr(asm.R1, m.entered),
+		asm.Mov.Reg(asm.R2, asm.R10),
+		asm.Add.Imm(asm.R2, key),
+		asm.Mov.Reg(asm.R3, asm.R10),
+		asm.Add.Imm(asm.R3, value),
+		asm.Mov.Imm(asm.R4, int32(ebpf.UpdateAny)),
+		asm.FnMapUpdateElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.FnGetCurrentCgroupId.Call(),
+		asm.StoreMem(asm.R10, -32, asm.R0, asm.DWord),
+		asm.LoadMapPtr(asm.R1, m.counted),
+		asm.Mov.Reg(asm.R2, asm.R10),
+		asm.Add.Imm(asm.R2, -32),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.Mov.Reg(asm.R8, asm.R0),
+	}, append(noRoom(l, m), asm.Ja.Label("out"))...)
+}
+
+// cgroupExitInstructions is the sched_process_exit program: an exiting task's mark
+// goes with it, so its thread id can be reused by a task that is not the container's.
+func cgroupExitInstructions(m cgroupExecMaps) asm.Instructions {
+	return asm.Instructions{
+		asm.FnGetCurrentPidTgid.Call(),
+		asm.StoreMem(asm.R10, -8, asm.R0, asm.Word),
+		asm.LoadMapPtr(asm.R1, m.entered),
+		asm.Mov.Reg(asm.R2, asm.R10),
+		asm.Add.Imm(asm.R2, -8),
+		asm.FnMapDeleteElem.Call(),
+		asm.Mov.Imm(asm.R0, 0),
+		asm.Return(),
+	}
+}
+
+// cgroupExecTidInstructions is the sched_process_exec program (ctx->args: task,
+// old_pid, bprm) that keeps the mark of a thread that executes while it is not its
+// process's leader: the exec gives it the leader's thread id (the leader's exit has
+// deleted the leader's mark by then), in the spirit of:
+//
+//	if (old_pid == current tid) return 0;
+//	v = entered[old_pid]; if (!v) return 0;
+//	entered[current tid] = v; delete(entered, old_pid);
+func cgroupExecTidInstructions(l counterLayout, m cgroupExecMaps) asm.Instructions {
+	insns := asm.Instructions{
+		asm.LoadMem(asm.R6, asm.R1, 8, asm.DWord), // args[1]: old_pid
+		asm.StoreMem(asm.R10, -8, asm.R6, asm.Word),
+		asm.FnGetCurrentPidTgid.Call(),
+		asm.StoreMem(asm.R10, -16, asm.R0, asm.Word),
+		asm.LoadMem(asm.R1, asm.R10, -16, asm.Word),
+		asm.LoadMem(asm.R2, asm.R10, -8, asm.Word),
+		asm.JEq.Reg(asm.R1, asm.R2, "out"),
+		asm.LoadMapPtr(asm.R1, m.entered),
+		asm.Mov.Reg(asm.R2, asm.R10),
+		asm.Add.Imm(asm.R2, -8),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "out"),
+		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord),
+		asm.StoreMem(asm.R10, -24, asm.R1, asm.DWord),
+		asm.LoadMapPtr(asm.R1, m.entered),
+		asm.Mov.Reg(asm.R2, asm.R10),
+		asm.Add.Imm(asm.R2, -8),
+		asm.FnMapDeleteElem.Call(),
+	}
+	insns = append(insns, markFrom(l, m, -16, -24)...)
 	return append(insns,
 		asm.Mov.Imm(asm.R0, 0).WithSymbol("out"),
 		asm.Return(),
@@ -462,7 +726,7 @@ func (r *CgroupRecorder) closeKernel() {
 	for _, p := range r.progs {
 		p.Close()
 	}
-	for _, m := range []*ebpf.Map{r.counted, r.filter, r.trees, r.zero, r.refused, r.stats} {
+	for _, m := range []*ebpf.Map{r.counted, r.filter, r.trees, r.zero, r.refused, r.stats, r.entered} {
 		if m != nil {
 			m.Close()
 		}
@@ -535,6 +799,10 @@ func (r *CgroupRecorder) WatchTree(dir string) error {
 func (r *CgroupRecorder) insertStarted(t *watchedTree, id uint64) {
 	block := make([]uint64, blockWords(r.layout))
 	block[r.layout.size()+metaTree] = t.id
+	// Its running tasks were not marked: every task counts. If the exec program
+	// inserted it a moment ago, an entry exec is starting it and the block it wrote
+	// stays: the container is that exec's task and its descendants.
+	block[r.layout.size()+metaAll] = allFromNow
 	err := r.counted.Update(id, block, ebpf.UpdateNoExist)
 	if err != nil && !errors.Is(err, ebpf.ErrKeyExist) {
 		// No slot: the same record the exec program keeps.
@@ -709,7 +977,7 @@ func (r *CgroupRecorder) Counts() ([]CgroupCount, error) {
 	rescanned := map[*watchedTree]bool{}
 	out := make([]CgroupCount, 0, len(entries))
 	for _, e := range entries {
-		c := CgroupCount{ID: e.id, StartedBefore: r.before[e.id]}
+		c := CgroupCount{ID: e.id, StartedBefore: r.before[e.id], AllTasks: e.block[r.layout.size()+metaAll] != allMarked}
 		if !c.StartedBefore {
 			var n uint64
 			// A cgroup refused for lack of a slot and counted at a later exec.
@@ -826,8 +1094,9 @@ func (r *CgroupRecorder) Stats() CgroupRecorderStats {
 			s.NotCounted++
 		}
 	}
-	if r.stats.Lookup(uint32(0), &n) == nil {
-		s.NotCountedExecs = n
+	var st [2]uint64
+	if r.stats.Lookup(uint32(0), &st) == nil {
+		s.NotCountedExecs, s.UnmarkedTasks = st[0], st[1]
 	}
 	s.NotCountedExecs += r.refusedHere
 	return s

@@ -132,6 +132,36 @@ func (c *cgroupChild) getppid(t *testing.T, n int) {
 	}
 }
 
+// ask sends a line to the workload and checks its answer; want "" takes a thread's
+// answer ("tid pid"), asking again while the thread was the leader.
+func (c *cgroupChild) ask(t *testing.T, line, want string) {
+	t.Helper()
+	for range 10 {
+		if _, err := io.WriteString(c.in, line+"\n"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.out.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = strings.TrimSpace(got)
+		if want != "" {
+			if got != want {
+				t.Fatalf("%s: the workload answered %q, want %q", line, got, want)
+			}
+			return
+		}
+		var tid, pid int
+		if _, err := fmt.Sscan(got, &tid, &pid); err != nil {
+			t.Fatalf("%s: the workload answered %q", line, got)
+		}
+		if tid != 0 && tid != pid {
+			return
+		}
+	}
+	t.Fatalf("%s: no thread other than the leader", line)
+}
+
 // exit ends the workload and waits for it.
 func (c *cgroupChild) exit(t *testing.T) {
 	t.Helper()
@@ -591,6 +621,207 @@ func writeRuncConfig(t *testing.T, bundle, cgroupsPath string, args []string) {
 	process["args"] = args
 	process["terminal"] = false
 	spec["linux"].(map[string]any)["cgroupsPath"] = cgroupsPath
+	if b, err = json.Marshal(spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// With ContainerExecs only the task of the entry exec and what it starts count: its
+// child processes and threads, and a program one of its threads executes; not a task
+// that joins the cgroup otherwise (a runtime's `runc exec` does, and sets itself up
+// there before its exec).
+func TestCgroupRecorderContainerTasksAsRoot(t *testing.T) {
+	tree := scratchTree(t)
+	r := newCgroupRecorder(t, record.CgroupRecorderOptions{ContainerExecs: true})
+	if err := r.WatchTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	ctr := filepath.Join(tree, "ctr")
+	if err := os.Mkdir(ctr, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	id := cgroupID(t, ctr)
+	entry := startInCgroupVia(t, ctr, syscall.CLONE_NEWNS)
+	entry.getppid(t, 2)
+	// Joins the counted cgroup, in our mount namespace, as runc exec's runc init does.
+	startInCgroup(t, ctr).getppid(t, 5)
+	c, ok := countOf(t, r, id)
+	if !ok {
+		t.Fatal("the cgroup is not counted")
+	}
+	if c.Calls[native("getppid")] != 2 || c.AllTasks {
+		t.Errorf("getppid counted %d times (want the entry task's 2, not the joined task's 5), all tasks %v", c.Calls[native("getppid")], c.AllTasks)
+	}
+	entry.ask(t, "fork", "ok")
+	if c, _ := countOf(t, r, id); c.Calls[native("getpgid")] != 3 {
+		t.Errorf("the entry task's child: getpgid counted %d times, want 3", c.Calls[native("getpgid")])
+	}
+	entry.ask(t, "thread", "")
+	if c, _ := countOf(t, r, id); c.Calls[native("getpgid")] != 4 {
+		t.Errorf("the entry task's thread: getpgid counted %d times, want 4", c.Calls[native("getpgid")])
+	}
+	// A thread that executes takes its leader's id.
+	before, _ := countOf(t, r, id)
+	for i := 0; ; i++ {
+		if _, err := io.WriteString(entry.in, "exec-from-thread\n"); err != nil {
+			t.Fatal(err)
+		}
+		// The executed program exits without a word.
+		out, err := entry.out.ReadString('\n')
+		if err == io.EOF && out == "" {
+			break
+		}
+		if out != "on the leader\n" || i == 10 {
+			t.Fatalf("exec-from-thread: the workload said %q (%v)", out, err)
+		}
+	}
+	entry.cmd.Wait()
+	c, _ = countOf(t, r, id)
+	if n := c.Calls[native("getpgid")] - before.Calls[native("getpgid")]; n != 3 {
+		t.Errorf("the program a thread executed: getpgid counted %d times, want 3", n)
+	}
+	if s := r.Stats(); s.UnmarkedTasks != 0 {
+		t.Errorf("stats %+v: tasks found no room", s)
+	}
+}
+
+// When the task map is full the cgroup counts every task, and Stats says so: calls
+// are never dropped for lack of room.
+func TestCgroupRecorderTaskMapFullAsRoot(t *testing.T) {
+	tree := scratchTree(t)
+	// The entry task takes the one place; the threads Go starts find none.
+	r := newCgroupRecorder(t, record.CgroupRecorderOptions{ContainerExecs: true, MaxTasks: 1})
+	if err := r.WatchTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	ctr := filepath.Join(tree, "ctr")
+	if err := os.Mkdir(ctr, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	id := cgroupID(t, ctr)
+	startInCgroupVia(t, ctr, syscall.CLONE_NEWNS).getppid(t, 2)
+	startInCgroup(t, ctr).getppid(t, 5)
+	c, ok := countOf(t, r, id)
+	if !ok {
+		t.Fatal("the cgroup is not counted")
+	}
+	// At least 2 + 5: the joined task's fork path makes one more (Go checks its
+	// parent after setting Pdeathsig).
+	if !c.AllTasks || c.Calls[native("getppid")] < 7 {
+		t.Errorf("all tasks %v, getppid counted %d times; want true and at least 7", c.AllTasks, c.Calls[native("getppid")])
+	}
+	if s := r.Stats(); s.UnmarkedTasks == 0 {
+		t.Errorf("stats %+v: no task said to have found no room", s)
+	}
+}
+
+// `runc exec` into a counted container: its runc init joins the container's cgroup and
+// sets itself up there (joins the namespaces, applies no_new_privs and the seccomp
+// filter, starts its Go runtime) before it executes the command. With ContainerExecs
+// the command's calls are counted and runc init's are not.
+func TestCgroupRecorderRuncExecAsRoot(t *testing.T) {
+	needRoot(t)
+	runc, err := exec.LookPath("runc")
+	if err != nil {
+		t.Skip("runc is not installed (scripts/deps.sh installs it)")
+	}
+	busybox, err := exec.LookPath("busybox")
+	if err != nil {
+		t.Skip("busybox is not installed (scripts/deps.sh installs busybox-static)")
+	}
+	tree := scratchTree(t)
+	rel, err := filepath.Rel(cgroupRoot(t), tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newCgroupRecorder(t, record.CgroupRecorderOptions{ContainerExecs: true})
+	if err := r.WatchTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	rootfs := filepath.Join(work, "rootfs")
+	if err := os.MkdirAll(filepath.Join(rootfs, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bb, err := os.ReadFile(busybox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), bb, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(runc, "spec", "--bundle", work).CombinedOutput(); err != nil {
+		t.Fatalf("runc spec: %v: %s", err, out)
+	}
+	writeRuncConfig(t, work, "/"+rel+"/ctr", []string{"/bin/busybox", "sleep", "1000"})
+	// A seccomp filter, which runc init loads in the cgroup before it executes the
+	// command (its seccomp call landed in a recorded profile that way).
+	addRuncSeccomp(t, work)
+	state := filepath.Join(work, "state")
+	id := fmt.Sprintf("seccompctl-cgexec-%d", os.Getpid())
+	// The container keeps its output: a file, not a pipe that would stay open.
+	logPath := filepath.Join(work, "run.log")
+	log, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	run := exec.Command(runc, "--root", state, "run", "--detach", "--bundle", work, id)
+	run.Stdout, run.Stderr = log, log
+	if err := run.Run(); err != nil {
+		out, _ := os.ReadFile(logPath)
+		t.Fatalf("runc run: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command(runc, "--root", state, "delete", "--force", id).Run() })
+	cg := filepath.Join(tree, "ctr")
+	before, ok := countOf(t, r, cgroupID(t, cg))
+	if !ok {
+		t.Fatal("the container's cgroup is not counted")
+	}
+	if before.Calls[native("uname")] != 0 {
+		t.Fatalf("uname counted before runc exec: %v", before.Calls)
+	}
+	out, err := exec.Command(runc, "--root", state, "exec", id, "/bin/busybox", "uname", "-n").CombinedOutput()
+	if err != nil {
+		t.Fatalf("runc exec: %v: %s", err, out)
+	}
+	if strings.TrimSpace(string(out)) == "" {
+		t.Fatal("runc exec: uname -n printed nothing")
+	}
+	c, _ := countOf(t, r, cgroupID(t, cg))
+	delta := func(name string) uint64 { return c.Calls[native(name)] - before.Calls[native(name)] }
+	if delta("execve") != 1 || delta("uname") == 0 || delta("write") == 0 || c.AllTasks {
+		t.Errorf("the command's calls are missing (execve %d, uname %d, write %d; all tasks %v): %v",
+			delta("execve"), delta("uname"), delta("write"), c.AllTasks, c.Calls)
+	}
+	// prctl is not among them: busybox makes one too.
+	for _, s := range []string{"seccomp", "setns", "sched_getaffinity", "sigaltstack", "rt_sigaction", "clone"} {
+		if n := delta(s); n != 0 {
+			t.Errorf("runc init's %s counted %d times: %v", s, n, c.Calls)
+		}
+	}
+}
+
+// addRuncSeccomp adds to the config.json in bundle a seccomp filter that allows every
+// call but one no test makes.
+func addRuncSeccomp(t *testing.T, bundle string) {
+	t.Helper()
+	path := filepath.Join(bundle, "config.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(b, &spec); err != nil {
+		t.Fatal(err)
+	}
+	spec["linux"].(map[string]any)["seccomp"] = map[string]any{
+		"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls":      []any{map[string]any{"names": []string{"kexec_load"}, "action": "SCMP_ACT_ERRNO"}},
+	}
 	if b, err = json.Marshal(spec); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package record
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -223,5 +224,68 @@ func runIn(t *testing.T, dir string, argv ...string) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// With ContainerExecs the fork, exit and exec hooks load as typed programs where the
+// kernel has BTF, and as raw tracepoint programs when forced to; either way a child
+// the entry task forks is counted and the runtime's own exec before it is not.
+func TestCgroupRecorderContainerExecsProgramsAsRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("eBPF needs root")
+	}
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("unshare (util-linux) is not installed")
+	}
+	for _, raw := range []bool{false, true} {
+		t.Run(fmt.Sprintf("raw=%v", raw), func(t *testing.T) {
+			forceRawTracepoint = raw
+			defer func() { forceRawTracepoint = false }()
+			r, err := NewCgroupRecorder(CgroupRecorderOptions{MaxCgroups: 4, ContainerExecs: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			want := ebpf.Tracing
+			if raw {
+				want = ebpf.RawTracepoint
+			}
+			if len(r.progs) != 5 {
+				t.Fatalf("%d programs, want 5", len(r.progs))
+			}
+			for _, p := range r.progs {
+				if p.Type() != want {
+					t.Fatalf("loaded a %v program, want %v", p.Type(), want)
+				}
+			}
+			tree, err := os.MkdirTemp(r.root, "seccompctl-cgtest-hooks-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctr := filepath.Join(tree, "ctr")
+			defer func() { os.Remove(ctr); os.Remove(tree) }()
+			if err := r.WatchTree(tree); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(ctr, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			// unshare executes in our mount namespace (not counted), the shell in a new
+			// one (the entry exec), /bin/true in the shell's forked child.
+			runIn(t, ctr, unshare, "-m", "--", "/bin/sh", "-c", "/bin/true; echo hi >/dev/null")
+			counts, err := r.Counts()
+			if err != nil || len(counts) != 1 {
+				t.Fatalf("counts %+v, %v; want one cgroup", counts, err)
+			}
+			calls := counts[0].Calls
+			native := syscalls.Native()
+			if n := calls[Call{Arch: native, Name: "execve"}]; n != 2 {
+				t.Errorf("execve counted %d times, want 2 (the shell's and its child's): %v", n, calls)
+			}
+			if calls[Call{Arch: native, Name: "unshare"}] != 0 || calls[Call{Arch: native, Name: "write"}] == 0 {
+				t.Errorf("unshare counted or write not: %v", calls)
+			}
+		})
 	}
 }

@@ -13,11 +13,12 @@ import (
 // bpf_probe_read_kernel, read from the running kernel's BTF (they change between
 // kernels and configurations).
 type kernelOffsets struct {
-	// For the mount namespace of a task and of its parent; ns says they were found.
-	ns                  bool
-	realParent, nsproxy uint32 // task_struct
-	mntNS               uint32 // nsproxy
-	mntNSInum           uint32 // mnt_namespace: ns.inum
+	// For the mount namespace of a task and of its parent, and a task's id (the
+	// fork program reads the child's); ns says they were found.
+	ns                       bool
+	realParent, nsproxy, pid uint32 // task_struct
+	mntNS                    uint32 // nsproxy
+	mntNSInum                uint32 // mnt_namespace: ns.inum
 
 	// For the directory name of a task's cgroup v2 and of its parent; names says they
 	// were found.
@@ -51,6 +52,7 @@ func loadKernelOffsets() (kernelOffsets, error) {
 		}
 		get(&o.realParent, "task_struct", "real_parent")
 		get(&o.nsproxy, "task_struct", "nsproxy")
+		get(&o.pid, "task_struct", "pid")
 		get(&o.mntNS, "nsproxy", "mnt_ns")
 		get(&o.mntNSInum, "mnt_namespace", "ns", "inum")
 		nsErr := errors.Join(errs...)
