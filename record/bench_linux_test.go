@@ -461,6 +461,29 @@ func BenchmarkSysEnterCost(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
+	b.Run("recorder-counted-marked", func(b *testing.B) {
+		// With ContainerExecs, a cgroup counted from an entry exec looks up the
+		// calling thread's mark too.
+		moveTo(b, self)
+		defer moveTo(b, ownDir)
+		r := watchingWith(b, record.CgroupRecorderOptions{Root: root, ContainerExecs: true}, tree)
+		defer r.Close()
+		var st syscall.Stat_t
+		if err := syscall.Stat(self, &st); err != nil {
+			b.Fatal(err)
+		}
+		if err := record.MarkThreadsForBench(r, st.Ino); err != nil {
+			b.Fatal(err)
+		}
+		stats := startProgStats(b, "sc_cg_count")
+		b.ResetTimer()
+		loop(b)
+		b.StopTimer()
+		stats()
+		if err := checkCounted(r, self, uint64(b.N), "getppid"); err != nil {
+			b.Fatal(err)
+		}
+	})
 }
 
 // moveTo moves this process into the cgroup at dir.
@@ -507,7 +530,12 @@ func startProgStats(b *testing.B, name string) func() {
 
 // watching starts a CgroupRecorder on the hierarchy at root, watching tree.
 func watching(b *testing.B, root, tree string) *record.CgroupRecorder {
-	r, err := record.NewCgroupRecorder(record.CgroupRecorderOptions{Root: root})
+	return watchingWith(b, record.CgroupRecorderOptions{Root: root}, tree)
+}
+
+// watchingWith starts a CgroupRecorder with opts, watching tree.
+func watchingWith(b *testing.B, opts record.CgroupRecorderOptions, tree string) *record.CgroupRecorder {
+	r, err := record.NewCgroupRecorder(opts)
 	if err != nil {
 		b.Fatal(err)
 	}
