@@ -534,38 +534,7 @@ func TestCgroupRecorderContainerExecAsRoot(t *testing.T) {
 // some of four runs here).
 func TestCgroupRecorderRuncContainerAsRoot(t *testing.T) {
 	needRoot(t)
-	runc, err := exec.LookPath("runc")
-	if err != nil {
-		t.Skip("runc is not installed (scripts/deps.sh installs it)")
-	}
-	busybox, err := exec.LookPath("busybox")
-	if err != nil {
-		t.Skip("busybox is not installed (scripts/deps.sh installs busybox-static)")
-	}
-	tree := scratchTree(t)
-	rel, err := filepath.Rel(cgroupRoot(t), tree)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newCgroupRecorder(t, record.CgroupRecorderOptions{ContainerExecs: true})
-	if err := r.WatchTree(tree); err != nil {
-		t.Fatal(err)
-	}
-	work := t.TempDir()
-	rootfs := filepath.Join(work, "rootfs")
-	if err := os.MkdirAll(filepath.Join(rootfs, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bb, err := os.ReadFile(busybox)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), bb, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(runc, "spec", "--bundle", work).CombinedOutput(); err != nil {
-		t.Fatalf("runc spec: %v: %s", err, out)
-	}
+	runc, work, rel, r := runcBundleInTree(t)
 	// What runc does in the container's set-up, and nothing the entrypoint does.
 	setup := []string{"pivot_root", "mount", "umount2", "setns", "unshare", "execveat", "sethostname"}
 	for i := range 4 {
@@ -724,38 +693,7 @@ func TestCgroupRecorderTaskMapFullAsRoot(t *testing.T) {
 // the command's calls are counted and runc init's are not.
 func TestCgroupRecorderRuncExecAsRoot(t *testing.T) {
 	needRoot(t)
-	runc, err := exec.LookPath("runc")
-	if err != nil {
-		t.Skip("runc is not installed (scripts/deps.sh installs it)")
-	}
-	busybox, err := exec.LookPath("busybox")
-	if err != nil {
-		t.Skip("busybox is not installed (scripts/deps.sh installs busybox-static)")
-	}
-	tree := scratchTree(t)
-	rel, err := filepath.Rel(cgroupRoot(t), tree)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := newCgroupRecorder(t, record.CgroupRecorderOptions{ContainerExecs: true})
-	if err := r.WatchTree(tree); err != nil {
-		t.Fatal(err)
-	}
-	work := t.TempDir()
-	rootfs := filepath.Join(work, "rootfs")
-	if err := os.MkdirAll(filepath.Join(rootfs, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bb, err := os.ReadFile(busybox)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), bb, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(runc, "spec", "--bundle", work).CombinedOutput(); err != nil {
-		t.Fatalf("runc spec: %v: %s", err, out)
-	}
+	runc, work, rel, r := runcBundleInTree(t)
 	writeRuncConfig(t, work, "/"+rel+"/ctr", []string{"/bin/busybox", "sleep", "1000"})
 	// A seccomp filter, which runc init loads in the cgroup before it executes the
 	// command (its seccomp call landed in a recorded profile that way).
@@ -776,7 +714,7 @@ func TestCgroupRecorderRuncExecAsRoot(t *testing.T) {
 		t.Fatalf("runc run: %v: %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command(runc, "--root", state, "delete", "--force", id).Run() })
-	cg := filepath.Join(tree, "ctr")
+	cg := filepath.Join(cgroupRoot(t), rel, "ctr")
 	before, ok := countOf(t, r, cgroupID(t, cg))
 	if !ok {
 		t.Fatal("the container's cgroup is not counted")
@@ -828,4 +766,44 @@ func addRuncSeccomp(t *testing.T, bundle string) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// runcBundleInTree makes a scratch tree watched by a ContainerExecs recorder and a runc
+// bundle holding busybox; treeRel is the tree relative to the cgroup v2 mount. It skips
+// when runc or busybox is not installed.
+func runcBundleInTree(t *testing.T) (runcPath, bundle, treeRel string, rec *record.CgroupRecorder) {
+	t.Helper()
+	runc, err := exec.LookPath("runc")
+	if err != nil {
+		t.Skip("runc is not installed (scripts/deps.sh installs it)")
+	}
+	busybox, err := exec.LookPath("busybox")
+	if err != nil {
+		t.Skip("busybox is not installed (scripts/deps.sh installs busybox-static)")
+	}
+	tree := scratchTree(t)
+	rel, err := filepath.Rel(cgroupRoot(t), tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newCgroupRecorder(t, record.CgroupRecorderOptions{ContainerExecs: true})
+	if err := r.WatchTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	rootfs := filepath.Join(work, "rootfs")
+	if err := os.MkdirAll(filepath.Join(rootfs, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bb, err := os.ReadFile(busybox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), bb, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(runc, "spec", "--bundle", work).CombinedOutput(); err != nil {
+		t.Fatalf("runc spec: %v: %s", err, out)
+	}
+	return runc, work, rel, r
 }
