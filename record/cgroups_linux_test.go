@@ -577,6 +577,17 @@ func TestCgroupRecorderRuncContainerAsRoot(t *testing.T) {
 // cgroup path and no terminal.
 func writeRuncConfig(t *testing.T, bundle, cgroupsPath string, args []string) {
 	t.Helper()
+	editRuncConfig(t, bundle, func(spec map[string]any) {
+		process := spec["process"].(map[string]any)
+		process["args"] = args
+		process["terminal"] = false
+		spec["linux"].(map[string]any)["cgroupsPath"] = cgroupsPath
+	})
+}
+
+// editRuncConfig reads the config.json in bundle, lets edit change it and writes it back.
+func editRuncConfig(t *testing.T, bundle string, edit func(spec map[string]any)) {
+	t.Helper()
 	path := filepath.Join(bundle, "config.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -586,10 +597,7 @@ func writeRuncConfig(t *testing.T, bundle, cgroupsPath string, args []string) {
 	if err := json.Unmarshal(b, &spec); err != nil {
 		t.Fatal(err)
 	}
-	process := spec["process"].(map[string]any)
-	process["args"] = args
-	process["terminal"] = false
-	spec["linux"].(map[string]any)["cgroupsPath"] = cgroupsPath
+	edit(spec)
 	if b, err = json.Marshal(spec); err != nil {
 		t.Fatal(err)
 	}
@@ -747,25 +755,12 @@ func TestCgroupRecorderRuncExecAsRoot(t *testing.T) {
 // call but one no test makes.
 func addRuncSeccomp(t *testing.T, bundle string) {
 	t.Helper()
-	path := filepath.Join(bundle, "config.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var spec map[string]any
-	if err := json.Unmarshal(b, &spec); err != nil {
-		t.Fatal(err)
-	}
-	spec["linux"].(map[string]any)["seccomp"] = map[string]any{
-		"defaultAction": "SCMP_ACT_ALLOW",
-		"syscalls":      []any{map[string]any{"names": []string{"kexec_load"}, "action": "SCMP_ACT_ERRNO"}},
-	}
-	if b, err = json.Marshal(spec); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	editRuncConfig(t, bundle, func(spec map[string]any) {
+		spec["linux"].(map[string]any)["seccomp"] = map[string]any{
+			"defaultAction": "SCMP_ACT_ALLOW",
+			"syscalls":      []any{map[string]any{"names": []string{"kexec_load"}, "action": "SCMP_ACT_ERRNO"}},
+		}
+	})
 }
 
 // runcBundleInTree makes a scratch tree watched by a ContainerExecs recorder and a runc
