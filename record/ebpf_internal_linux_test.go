@@ -64,18 +64,7 @@ func TestCgroupRecorderRawTracepointAsRoot(t *testing.T) {
 			t.Fatalf("loaded a %v program", p.Type())
 		}
 	}
-	tree, err := os.MkdirTemp(r.root, "seccompctl-cgtest-raw-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctr := filepath.Join(tree, "ctr")
-	defer func() { os.Remove(ctr); os.Remove(tree) }()
-	if err := r.WatchTree(tree); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(ctr, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	ctr := watchedContainer(t, r, "seccompctl-cgtest-raw-")
 	runIn(t, ctr, "/bin/sh", "-c", "echo hi >/dev/null")
 	counts, err := r.Counts()
 	if err != nil || len(counts) != 1 {
@@ -259,18 +248,7 @@ func TestCgroupRecorderContainerExecsProgramsAsRoot(t *testing.T) {
 					t.Fatalf("loaded a %v program, want %v", p.Type(), want)
 				}
 			}
-			tree, err := os.MkdirTemp(r.root, "seccompctl-cgtest-hooks-")
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctr := filepath.Join(tree, "ctr")
-			defer func() { os.Remove(ctr); os.Remove(tree) }()
-			if err := r.WatchTree(tree); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Mkdir(ctr, 0o755); err != nil {
-				t.Fatal(err)
-			}
+			ctr := watchedContainer(t, r, "seccompctl-cgtest-hooks-")
 			// unshare executes in our mount namespace (not counted), the shell in a new
 			// one (the entry exec), /bin/true in the shell's forked child.
 			runIn(t, ctr, unshare, "-m", "--", "/bin/sh", "-c", "/bin/true; echo hi >/dev/null")
@@ -288,4 +266,23 @@ func TestCgroupRecorderContainerExecsProgramsAsRoot(t *testing.T) {
 			}
 		})
 	}
+}
+
+// watchedContainer makes a scratch tree (named from prefix) under r's root, has r watch
+// it, and makes a container cgroup "ctr" below it; both are removed when t ends.
+func watchedContainer(t *testing.T, r *CgroupRecorder, prefix string) string {
+	t.Helper()
+	tree, err := os.MkdirTemp(r.root, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctr := filepath.Join(tree, "ctr")
+	t.Cleanup(func() { os.Remove(ctr); os.Remove(tree) })
+	if err := r.WatchTree(tree); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(ctr, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return ctr
 }
