@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cilium/ebpf"
 	dto "github.com/prometheus/client_model/go"
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
@@ -27,6 +26,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/seccompctl/seccompctl/agent"
+	"github.com/seccompctl/seccompctl/internal/bpffd"
 	"github.com/seccompctl/seccompctl/kube"
 	"github.com/seccompctl/seccompctl/snapshot"
 )
@@ -802,37 +802,13 @@ func TestAPIServerAgentRecordsNothingWithoutEBPF(t *testing.T) {
 // recorder's counting program.
 func recorderLinks(t *testing.T) int {
 	t.Helper()
-	fds, err := os.ReadDir("/proc/self/fd")
+	held, err := bpffd.ProgramIDs(bpffd.Link, "sc_cg_count")
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, fd := range fds {
-		if l, err := os.Readlink("/proc/self/fd/" + fd.Name()); err != nil || l != "anon_inode:bpf_link" {
-			continue
-		}
-		b, err := os.ReadFile("/proc/self/fdinfo/" + fd.Name())
-		if err != nil {
-			continue // closed meanwhile
-		}
-		var id uint32
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "prog_id:"); ok {
-				fmt.Sscanf(strings.TrimSpace(v), "%d", &id)
-			}
-		}
-		if id == 0 {
-			continue
-		}
-		prog, err := ebpf.NewProgramFromID(ebpf.ProgramID(id))
-		if err != nil {
-			continue // detached meanwhile
-		}
-		info, err := prog.Info()
-		prog.Close()
-		if err == nil && info.Name == "sc_cg_count" {
-			n++
-		}
+	for _, links := range held {
+		n += links
 	}
 	return n
 }

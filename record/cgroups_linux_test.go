@@ -15,6 +15,7 @@ import (
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
 
+	"github.com/seccompctl/seccompctl/internal/bpffd"
 	"github.com/seccompctl/seccompctl/record"
 	"github.com/seccompctl/seccompctl/syscalls"
 )
@@ -423,10 +424,12 @@ func TestCgroupRecorderCompatArchAsRoot(t *testing.T) {
 // Close detaches both programs: none of them is left in the kernel.
 func TestCgroupRecorderCloseAsRoot(t *testing.T) {
 	needRoot(t)
-	before := loadedPrograms(t, "sc_cg_")
+	// The programs this process holds, not all the kernel's: `go test ./...` runs the
+	// agent's tests, which load the same programs, at the same time.
+	before := heldPrograms(t, "sc_cg_")
 	r := newCgroupRecorder(t, record.CgroupRecorderOptions{})
 	var ours []ebpf.ProgramID
-	for id := range loadedPrograms(t, "sc_cg_") {
+	for id := range heldPrograms(t, "sc_cg_") {
 		if !before[id] {
 			ours = append(ours, id)
 		}
@@ -450,6 +453,21 @@ func TestCgroupRecorderCloseAsRoot(t *testing.T) {
 	if err := r.WatchTree(cgroupRoot(t)); err == nil {
 		t.Error("WatchTree after Close succeeded")
 	}
+}
+
+// heldPrograms returns the ids of the BPF programs this process holds a descriptor of
+// whose name starts with prefix.
+func heldPrograms(t testing.TB, prefix string) map[ebpf.ProgramID]bool {
+	t.Helper()
+	held, err := bpffd.ProgramIDs(bpffd.Program, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[ebpf.ProgramID]bool{}
+	for id := range held {
+		ids[id] = true
+	}
+	return ids
 }
 
 // loadedPrograms returns the ids of the BPF programs in the kernel whose name starts
