@@ -43,7 +43,7 @@ func (s ebpfSource) Counts() ([]cgroupCount, error) {
 	}
 	out := make([]cgroupCount, len(cs))
 	for i, c := range cs {
-		out[i] = cgroupCount{ID: c.ID, Tree: c.Tree, Name: c.Name, StartedBefore: c.StartedBefore, Gone: c.Gone, Calls: c.Calls}
+		out[i] = cgroupCount{ID: c.ID, Tree: c.Tree, Name: c.Name, StartedBefore: c.StartedBefore, AllTasks: c.AllTasks, Gone: c.Gone, Calls: c.Calls}
 	}
 	return out, nil
 }

@@ -28,7 +28,10 @@ type cgroupCount struct {
 	// "" for the tree itself or a cgroup never named.
 	Tree, Name    string
 	StartedBefore bool
-	Gone          bool
+	// AllTasks is set when every task in the cgroup is counted, not only the
+	// container's (record.CgroupCount.AllTasks).
+	AllTasks bool
+	Gone     bool
 	// Unnamed is set when Name is "" and the cgroup is not the tree itself: its
 	// directory was removed before it could be named.
 	Unnamed bool
@@ -73,9 +76,12 @@ type cgroupRecord struct {
 	name          string
 	unnamed       bool
 	startedBefore bool
-	since         time.Time
-	prev          map[record.Call]uint64
-	seen          map[record.Call]*snapshot.Seen
+	// allTasks is set, and stays set, once the recorder counts every task of the
+	// cgroup.
+	allTasks bool
+	since    time.Time
+	prev     map[record.Call]uint64
+	seen     map[record.Call]*snapshot.Seen
 }
 
 type containerKey struct {
@@ -179,6 +185,7 @@ func (r *recording) observe(podUID string, c cgroupCount, since, now time.Time) 
 		cg = &cgroupRecord{podUID: podUID, startedBefore: c.StartedBefore, since: since, prev: map[record.Call]uint64{}, seen: map[record.Call]*snapshot.Seen{}}
 		r.cgroups[c.ID] = cg
 	}
+	cg.allTasks = cg.allTasks || c.AllTasks
 	if c.Name != "" {
 		cg.name, cg.unnamed = c.Name, false
 	} else if cg.name == "" {
@@ -238,7 +245,7 @@ func (r *recording) snapshot(node string, now time.Time, recErr string, notCount
 		c := &snapshot.Container{Namespace: k.namespace, Pod: k.pod, Container: k.container, Arch: k.arch}
 		m := map[string]*snapshot.Seen{}
 		if b, ok := r.base[k]; ok {
-			c.Since = b.Since
+			c.Since, c.AllTasks = b.Since, b.AllTasks
 			for _, sc := range b.Syscalls {
 				sc := sc
 				m[sc.Name] = &sc
@@ -296,6 +303,8 @@ func (r *recording) snapshot(node string, now time.Time, recErr string, notCount
 					c.Since = cg.since
 				}
 				startedBefore[p.uid] = cg.since
+			} else if cg.allTasks {
+				c.AllTasks = true
 			}
 			merged := m[sc.Name]
 			if merged == nil {

@@ -114,7 +114,9 @@ func TestRecordingSnapshot(t *testing.T) {
 	read(at(4),
 		cgroupCount{ID: 2, Tree: tree1, Name: idInit, Gone: true, Calls: calls("execve", 1, "write", 3)},
 		cgroupCount{ID: 3, Tree: tree1, Name: idApp, Calls: calls("execve", 1, "read", 9)},
-		cgroupCount{ID: 7, Tree: tree1, Name: idApp3, Calls: calls("execve", 1, "openat", 2)},
+		// The node ran out of room to mark the new run's tasks: every task of its cgroup
+		// is counted from then on.
+		cgroupCount{ID: 7, Tree: tree1, Name: idApp3, AllTasks: true, Calls: calls("execve", 1, "openat", 2)},
 		// A container that ran for a moment: gone before it was named.
 		cgroupCount{ID: 8, Tree: tree1, Gone: true, Unnamed: true, Calls: calls("execve", 1, "mkdir", 1)},
 	)
@@ -144,6 +146,15 @@ func TestRecordingSnapshot(t *testing.T) {
 	}
 	if !app.Since.IsZero() {
 		t.Errorf("web-1/app recorded from its first exec, but since %s", app.Since)
+	}
+	if !app.AllTasks {
+		t.Errorf("web-1/app: one of its runs counted every task of its cgroup, but the snapshot does not say so")
+	}
+	if c := findContainer(s, "web-1", "init"); c == nil || c.AllTasks {
+		t.Errorf("web-1/init counted its own tasks only, but the snapshot says all: %+v", c)
+	}
+	if web2app := findContainer(s, "web-2", "app"); web2app == nil || web2app.AllTasks {
+		t.Errorf("web-2/app was running before (Since says so), but is marked as counting all tasks: %+v", web2app)
 	}
 	if c := findContainer(s, "web-1", "init"); c == nil || seenOf(c, "write").Count != 3 {
 		t.Errorf("the gone init container's counts: %+v; want write 3 kept", c)
@@ -199,6 +210,9 @@ func TestRecordingSnapshot(t *testing.T) {
 	app = findContainer(s2, "web-1", "app")
 	if app == nil || seenOf(app, "read").Count != 10 || !seenOf(app, "read").First.Equal(at(2)) || !seenOf(app, "read").Last.Equal(at(102)) || !app.Since.IsZero() {
 		t.Errorf("resumed web-1/app: %+v; want read 10 since +2s, last +102s, still complete", app)
+	}
+	if !app.AllTasks {
+		t.Errorf("resumed web-1/app: the restored snapshot said every task was counted, the new one does not")
 	}
 	if c := findContainer(s2, "web-1", "init"); c == nil || seenOf(c, "write").Count != 3 {
 		t.Errorf("resumed: the init container's counts are lost: %+v", c)

@@ -203,6 +203,10 @@ func Collect(snaps []Snapshot, opts Options) ([]Collected, error) {
 				a.notes[fmt.Sprintf("%s was already running when the recording began (counted from %s): what it made at start-up may be missing, so roll the profile out in complain mode first",
 					r.id, c.Since.UTC().Format(time.RFC3339))] = true
 			}
+			if c.AllTasks {
+				a.notes[fmt.Sprintf("%s was counted with every task of its cgroup, the node having no room to tell the container's own tasks apart: the set-up its runtime made there (runc init for kubectl exec) may be among the syscalls, so review them",
+					r.id)] = true
+			}
 			for _, sc := range c.Syscalls {
 				if sc.Count == 0 {
 					continue

@@ -83,8 +83,13 @@ type Container struct {
 	Arch      syscalls.Arch `json:"arch"`
 	// Since is set when the container was already running when the recording began: it
 	// was counted from then on only, so what it made at start-up may be missing.
-	Since    time.Time `json:"since,omitempty"`
-	Syscalls []Seen    `json:"syscalls"`
+	Since time.Time `json:"since,omitempty"`
+	// AllTasks is set when, for lack of room to tell them apart, every task in the
+	// container's cgroup was counted, not only the container's own: the set-up a runtime
+	// makes in the cgroup (runc init for `kubectl exec`) may be among the syscalls. Not
+	// set for a container already running (Since), whose tasks are all counted anyway.
+	AllTasks bool   `json:"allTasks,omitempty"`
+	Syscalls []Seen `json:"syscalls"`
 }
 
 // Seen is one syscall's count and when it was first and last seen.

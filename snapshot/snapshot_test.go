@@ -214,6 +214,16 @@ func TestCollectNodeGone(t *testing.T) {
 	if len(cs[0].Notes) != 2 || !strings.Contains(strings.Join(cs[0].Notes, "\n"), "old/a/p was already running when the recording began") {
 		t.Errorf("notes %q; want one saying old/a/p was already running", cs[0].Notes)
 	}
+
+	// A replica counted with every task of its cgroup may carry the runtime's set-up.
+	snaps[0].Containers[0].AllTasks = true
+	cs, err = Collect(snaps, Options{Runtime: "crun"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs[0].Notes) != 3 || !strings.Contains(strings.Join(cs[0].Notes, "\n"), "old/a/p was counted with every task of its cgroup") {
+		t.Errorf("notes %q; want one saying old/a/p counted every task", cs[0].Notes)
+	}
 }
 
 func TestEncodeBound(t *testing.T) {

@@ -145,6 +145,8 @@ func writeRecordStatus(out io.Writer, req kube.RecordingRequest, snaps []snapsho
 			note := ""
 			if !c.Since.IsZero() {
 				note = "running before the recording: counted from " + c.Since.UTC().Format(time.RFC3339)
+			} else if c.AllTasks {
+				note = "every task of the cgroup counted: the runtime's set-up may be included"
 			}
 			fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%d\t%d\t%s\t%s\n", s.Node, c.Namespace, c.Pod, c.Container, len(c.Syscalls), calls, written, note)
 		}

@@ -71,11 +71,14 @@ func TestRecordStatusSaysWhy(t *testing.T) {
 				{Namespace: "shop", Name: "web-2", UID: "u2"},
 				{Namespace: "shop", Name: "web-3", UID: "u3", Deleted: true},
 			},
-			Containers: []snapshot.Container{{Namespace: "shop", Pod: "web-1", Container: "app", Since: now.Add(-time.Minute), Syscalls: []snapshot.Seen{{Name: "read", Count: 4}}}},
+			Containers: []snapshot.Container{
+				{Namespace: "shop", Pod: "web-1", Container: "app", Since: now.Add(-time.Minute), Syscalls: []snapshot.Seen{{Name: "read", Count: 4}}},
+				{Namespace: "shop", Pod: "web-1", Container: "side", AllTasks: true, Syscalls: []snapshot.Seen{{Name: "write", Count: 1}}},
+			},
 			Unresolved: []snapshot.Unresolved{{Namespace: "shop", Pod: "web-1", Cgroup: "", Syscalls: 2, Calls: 5}, {Namespace: "shop", Pod: "web-1", Unnamed: true, Syscalls: 3, Calls: 4}},
 			Notes:      []string{"the agent restarted at 2026-05-01T11:30:00Z: what ran after its snapshot of 2026-05-01T11:29:30Z and before then was not seen"},
 		}},
-			[]string{"counted from 2026-05-01T11:59:00Z", "shop/web-2  -", "not running yet (no cgroup)", "deleted before anything was recorded",
+			[]string{"counted from 2026-05-01T11:59:00Z", "side       1         1      2026-05-01T12:00:00Z  every task of the cgroup counted", "shop/web-2  -", "not running yet (no cgroup)", "deleted before anything was recorded",
 				"unresolved: the pod's own cgroup", "removed before they could be named", "1 unresolved cgroup(s) left out", "3 cgroup(s) not counted", "n1: the agent restarted at"},
 			[]string{"matches no pod", "no node records"}},
 	} {
