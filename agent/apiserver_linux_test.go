@@ -392,13 +392,17 @@ func TestAPIServerCreateUpdateDelete(t *testing.T) {
 	eventually(t, "metrics after the removal", func() (bool, string) {
 		rec := httptest.NewRecorder()
 		r.a.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		lines := map[string]bool{}
+		for _, l := range strings.Split(rec.Body.String(), "\n") {
+			lines[l] = true
+		}
 		for _, want := range []string{
 			"seccompctl_agent_profiles_installed 0",
 			`seccompctl_agent_file_operations_total{op="remove"} 2`,
 			`seccompctl_agent_profiles_rejected{reason="NotOwned"} 1`,
 		} {
-			if !strings.Contains(rec.Body.String(), want) {
-				return false, fmt.Sprintf("metrics lack %q", want)
+			if !lines[want] { // whole lines: "} 2" must not match "} 20"
+				return false, fmt.Sprintf("metrics lack the line %q", want)
 			}
 		}
 		return true, ""
