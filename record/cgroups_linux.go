@@ -115,8 +115,10 @@ type CgroupRecorder struct {
 	// offsets is set when only execs in a new mount namespace start counting;
 	// nameOffsets when the exec program can read cgroup directory names.
 	offsets, nameOffsets *kernelOffsets
-	native               syscalls.Arch
-	layout               counterLayout
+	// execHook is the tracepoint the exec program is attached to.
+	execHook string
+	native   syscalls.Arch
+	layout   counterLayout
 
 	counted, filter, trees, zero, refused, stats *ebpf.Map
 	// entered holds, with ContainerExecs, the tasks (by thread id) descended from an
@@ -274,12 +276,15 @@ func (r *CgroupRecorder) load() error {
 	// before the new image's ABI is set up: the pt_regs still say which ABI the execve
 	// was made in. At sched_process_exec the kernel has already made them pretend the
 	// execve came from the new image's ABI (and reset cs), so there an execve into or
-	// out of a 32-bit program is counted under the wrong architecture.
-	for _, tp := range []string{"sched_prepare_exec", "sched_process_exec"} {
+	// out of a 32-bit program would be counted under the wrong architecture: there the
+	// execve is counted as the native one, as the runtimes that start containers make it.
+	for _, tp := range execTracepoints {
 		prog, l, err = attachRawTracepoint("sc_cg_exec", tp, func(typed bool) asm.Instructions {
-			return cgroupExecInstructions(r.layout, r.native, execve, maps, r.offsets, r.nameOffsets, typed)
+			regs := typed && tp == "sched_prepare_exec"
+			return cgroupExecInstructions(r.layout, r.native, execve, maps, r.offsets, r.nameOffsets, regs)
 		})
 		if err == nil {
+			r.execHook = tp
 			break
 		}
 	}
@@ -310,6 +315,10 @@ func (r *CgroupRecorder) load() error {
 	}
 	return nil
 }
+
+// execTracepoints are where the exec program may be attached, the first the kernel
+// has: sched_prepare_exec from Linux 6.10, sched_process_exec before.
+var execTracepoints = []string{"sched_prepare_exec", "sched_process_exec"}
 
 // cgroupCountInstructions is the sys_enter program, in the spirit of:
 //
@@ -393,9 +402,10 @@ type cgroupExecMaps struct{ counted, filter, trees, zero, refused, stats, entere
 //	block = counted[id]; block[tree slot] = tree;
 //	block[counterIndex(layout, task_pt_regs(current), orig_ax)]++;
 //
-// Without BTF (typed false) the task's pt_regs are out of reach: the execve is counted
-// as the native one, which is wrong only for an exec made by a 32-bit process.
-func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m cgroupExecMaps, ns, names *kernelOffsets, typed bool) asm.Instructions {
+// With regs false (no BTF, or a hook where the pt_regs no longer say the caller's ABI)
+// the execve is counted as the native one, which is wrong only for an exec made by a
+// 32-bit process.
+func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m cgroupExecMaps, ns, names *kernelOffsets, regs bool) asm.Instructions {
 	lookup := func(fd int, keyOff int16) asm.Instructions {
 		return asm.Instructions{
 			asm.LoadMapPtr(asm.R1, fd),
@@ -507,7 +517,7 @@ func cgroupExecInstructions(l counterLayout, native syscalls.Arch, execve int, m
 		insns = append(insns, markTask(l, m, "mark")...)
 	}
 	start := len(insns)
-	if typed {
+	if regs {
 		nrOff, nrSize := int16(x86RegsOrigAX), asm.DWord
 		if native == syscalls.AArch64 {
 			nrOff, nrSize = arm64RegsNr, asm.Word

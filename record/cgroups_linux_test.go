@@ -820,3 +820,31 @@ func runcBundleInTree(t *testing.T) (runcPath, bundle, treeRel string, rec *reco
 	}
 	return runc, work, rel, r
 }
+
+// A kernel before 6.10 has no sched_prepare_exec: the exec program is attached at
+// sched_process_exec. The tests of what starts a count run again there, the one of a
+// 32-bit entrypoint included: there the pt_regs already say the new image's ABI, and
+// the execve the 64-bit parent made must not be counted as a 32-bit one.
+func TestCgroupRecorderProcessExecHookAsRoot(t *testing.T) {
+	needRoot(t)
+	restore := record.UseOnlyProcessExecForTest()
+	defer restore()
+	r := newCgroupRecorder(t, record.CgroupRecorderOptions{ContainerExecs: true})
+	if hook := record.ExecHook(r); hook != "sched_process_exec" {
+		t.Fatalf("exec program attached at %q, want sched_process_exec", hook)
+	}
+	r.Close()
+	for name, test := range map[string]func(*testing.T){
+		"NewContainer":      TestCgroupRecorderNewContainerAsRoot,
+		"RunningAndOutside": TestCgroupRecorderRunningAndOutsideAsRoot,
+		"Full":              TestCgroupRecorderFullAsRoot,
+		"CompatArch":        TestCgroupRecorderCompatArchAsRoot,
+		"ContainerExec":     TestCgroupRecorderContainerExecAsRoot,
+		"RuncContainer":     TestCgroupRecorderRuncContainerAsRoot,
+		"ContainerTasks":    TestCgroupRecorderContainerTasksAsRoot,
+		"TaskMapFull":       TestCgroupRecorderTaskMapFullAsRoot,
+		"RuncExec":          TestCgroupRecorderRuncExecAsRoot,
+	} {
+		t.Run(name, test)
+	}
+}

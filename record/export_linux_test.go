@@ -39,3 +39,14 @@ func MarkThreadsForBench(r *CgroupRecorder, id uint64) error {
 	}
 	return nil
 }
+
+// UseOnlyProcessExecForTest makes the recorders made until restore is called attach
+// their exec program where a kernel before 6.10 has to, at sched_process_exec.
+func UseOnlyProcessExecForTest() (restore func()) {
+	saved := execTracepoints
+	execTracepoints = []string{"sched_process_exec"}
+	return func() { execTracepoints = saved }
+}
+
+// ExecHook is the tracepoint r's exec program is attached to.
+func ExecHook(r *CgroupRecorder) string { return r.execHook }
