@@ -79,6 +79,10 @@ type Options struct {
 	// Runtime, when set ("runc", "crun", "none"), is every node's OCI runtime,
 	// instead of the one each node's container runtime implies.
 	Runtime string
+	// Static completes each profile with what static analysis found its replicas'
+	// executables can reach (the containers' Static parts): dangerous syscalls are
+	// listed in the report, never added.
+	Static bool
 }
 
 // ArchCoverage is how many replicas on nodes of one architecture made a syscall.
@@ -134,6 +138,8 @@ type Collected struct {
 	// Empty says no replica of this container made a syscall: there is no profile,
 	// and one allowing nothing must not be installed.
 	Empty bool
+	// Static is what static completion did (Options.Static); nil without it.
+	Static *StaticReport
 }
 
 // replica is one pod's container as collected.
@@ -164,6 +170,7 @@ func Collect(snaps []Snapshot, opts Options) ([]Collected, error) {
 		notes    map[string]bool
 		rtNotes  map[string]bool
 		calls    []call
+		static   map[string]*Static // by replica ID; nil Static: not analyzed
 	}
 	by := map[string]*acc{}
 	for _, s := range snaps {
@@ -175,7 +182,7 @@ func Collect(snaps []Snapshot, opts Options) ([]Collected, error) {
 			a := by[c.Container]
 			if a == nil {
 				a = &acc{rec: record.New("ebpf"), replicas: map[string]replica{}, arches: map[syscalls.Arch]bool{},
-					runtimes: map[string]bool{}, notes: map[string]bool{}, rtNotes: map[string]bool{}}
+					runtimes: map[string]bool{}, notes: map[string]bool{}, rtNotes: map[string]bool{}, static: map[string]*Static{}}
 				by[c.Container] = a
 			}
 			ra := arch
@@ -184,6 +191,14 @@ func Collect(snaps []Snapshot, opts Options) ([]Collected, error) {
 			}
 			r := replica{id: s.Node + "/" + c.Namespace + "/" + c.Pod, arch: ra}
 			a.replicas[r.id] = r
+			if c.Static != nil {
+				// A replica's calls on two architectures are two entries; the agent
+				// puts its static part in one of them.
+				if a.static[r.id] == nil {
+					a.static[r.id] = &Static{}
+				}
+				a.static[r.id].Merge(c.Static)
+			}
 			a.arches[ra] = true
 			if c.Arch.Valid() {
 				a.arches[c.Arch] = true
@@ -231,11 +246,18 @@ func Collect(snaps []Snapshot, opts Options) ([]Collected, error) {
 		g.Comments = true
 		g.Arches = c.Arches
 		g.Runtime, g.Runtimes = "", c.Runtimes
+		if opts.Static {
+			c.Static = staticOf(slices.Sorted(maps.Keys(a.replicas)), a.static)
+			g.Complete, g.Withhold = c.Static.reachable, syscalls.Dangerous
+		}
 		p, rep, err := generate.Profile(a.rec, g)
 		if err != nil {
 			return nil, fmt.Errorf("container %s: %w", n, err)
 		}
 		c.Profile, c.Report = p, rep
+		if c.Static != nil {
+			c.Static.Added, c.Static.Withheld = rep.Completed, rep.Withheld
+		}
 
 		// Coverage by the name each call is allowed under on every target arch: a
 		// call recorded as open on x86_64 is allowed as openat on aarch64.

@@ -90,6 +90,9 @@ type Container struct {
 	// set for a container already running (Since), whose tasks are all counted anyway.
 	AllTasks bool   `json:"allTasks,omitempty"`
 	Syscalls []Seen `json:"syscalls"`
+	// Static is what static analysis found of the executables the container ran
+	// (agent --record-static); nil when the node's agent does not analyze.
+	Static *Static `json:"static,omitempty"`
 }
 
 // Seen is one syscall's count and when it was first and last seen.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -33,6 +34,9 @@ type k8sRecordCollectOptions struct {
 	complain bool
 	force    bool
 	format   string
+	// complete is static, none, or "" for static when any snapshot carries static
+	// analysis results.
+	complete string
 	now      func() time.Time
 	// recordedFrom names the recorded workload (AnnotationRecordedFrom).
 	recordedFrom string
@@ -41,7 +45,7 @@ type k8sRecordCollectOptions struct {
 func newCmdK8sRecordCollect(app *App) *cobra.Command {
 	opts := &k8sRecordCollectOptions{k8sRecordReadOptions: k8sRecordReadOptions{app: app}, now: time.Now}
 	cmd := &cobra.Command{
-		Use:   "collect NAME -o DIR [--prefix P] [--apply [--complain] [--force]] [--runtime runc|crun|none] [--format text|json]",
+		Use:   "collect NAME -o DIR [--prefix P] [--apply [--complain] [--force]] [--runtime runc|crun|none] [--complete static|none] [--format text|json]",
 		Short: "Write one profile per container name from what the agents recorded, and apply them",
 		Long: `Read the snapshots the agents wrote for the recording request NAME and write, per
 container name, DIR/<container>.json: the union of what every replica on every node made,
@@ -61,6 +65,15 @@ allowed and stderr says so; a gone node's architecture is the one in its snapsho
 
 A container whose replicas recorded nothing gets no profile (one allowing nothing would
 stop it): stderr says so.
+
+--complete static (the default when any snapshot carries static analysis results, which
+agents started with --record-static write) also allows what the executables each
+container ran can reach, by static analysis, though no replica made it while recording:
+each such rule's comment says "reachable in PATH (static analysis); not seen while
+recording". Dangerous syscalls they reach are listed on stderr (and in --format json),
+never added. Where the analysis is unsure (a replica not analyzed or whose analysis
+failed, syscall sites whose number was not read, libraries not found) stderr and
+--format json say so, per replica. --complete none writes only what was recorded.
 
 --apply also creates or updates, in the agent's namespace, one ConfigMap per profile
 named after it (DIR/web.json → ConfigMap web, key web.json), labelled for the agent,
@@ -92,6 +105,8 @@ errors, a ConfigMap changed concurrently or not the agent's); 2 bad input.`,
 	f.BoolVar(&opts.apply, "apply", false, "also create or update the profiles' ConfigMaps in the agent's namespace")
 	f.BoolVar(&opts.complain, "complain", false, "with --apply: apply the profiles in complain mode (defaultAction SCMP_ACT_LOG)")
 	f.BoolVar(&opts.force, "force", false, "with --apply: apply profiles lint finds errors in")
+	f.StringVar(&opts.complete, "complete", "", "static: also allow what static analysis of the containers' executables finds they can reach (dangerous syscalls listed, never added); none: only what was recorded (default: static when the agents analyzed, --record-static)")
+	cmd.RegisterFlagCompletionFunc("complete", cobra.FixedCompletions([]string{"static", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	formatFlag(cmd, &opts.format, "text", "json")
 	return cmd
 }
@@ -110,6 +125,8 @@ type collectedFile struct {
 	Syscalls  int      `json:"syscalls"`
 	Arches    []string `json:"architectures"`
 	Runtimes  []string `json:"runtimes,omitempty"`
+	// Static is what static completion added and could not vouch for.
+	Static *snapshot.StaticReport `json:"static,omitempty"`
 }
 
 type appliedObject struct {
@@ -135,6 +152,11 @@ func (o *k8sRecordCollectOptions) run(ctx context.Context, name string) error {
 	case "", "runc", "crun", "none":
 	default:
 		return UsageError(fmt.Errorf("k8s record collect: --runtime %q: want runc, crun or none", o.runtime))
+	}
+	switch o.complete {
+	case "", "static", "none":
+	default:
+		return UsageError(fmt.Errorf("k8s record collect: --complete %q: want static or none", o.complete))
 	}
 	client, _, err := kubeClient(o.kubeconfig, "seccompctl-record")
 	if err != nil {
@@ -211,7 +233,8 @@ func (o *k8sRecordCollectOptions) collect(ctx context.Context, client kubernetes
 			fmt.Fprintf(errOut, "node %s: %s\n", s.Node, n)
 		}
 	}
-	collected, err := snapshot.Collect(snaps, snapshot.Options{Nodes: nodes, Runtime: o.runtime})
+	static := o.staticMode(snaps)
+	collected, err := snapshot.Collect(snaps, snapshot.Options{Nodes: nodes, Runtime: o.runtime, Static: static})
 	if err != nil {
 		return FailError(fmt.Errorf("k8s record collect: %w", err))
 	}
@@ -251,12 +274,13 @@ func (o *k8sRecordCollectOptions) collect(ctx context.Context, client kubernetes
 		if err := profile.WriteFile(path, c.Profile); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
-		f := collectedFile{Container: c.Container, Path: path, Syscalls: c.Report.Allowed, Runtimes: c.Runtimes}
+		f := collectedFile{Container: c.Container, Path: path, Syscalls: c.Report.Allowed, Runtimes: c.Runtimes, Static: c.Static}
 		for _, a := range c.Arches {
 			f.Arches = append(f.Arches, a.Name())
 		}
 		res.Files = append(res.Files, f)
 		fmt.Fprintf(errOut, "wrote %s: %d syscalls allowed on %s\n", path, c.Report.Allowed, strings.Join(f.Arches, ", "))
+		printStaticReport(errOut, c.Static)
 	}
 	var applyErr error
 	if o.apply {
@@ -428,4 +452,69 @@ func applyConfigMap(ctx context.Context, client kubernetes.Interface, want *core
 		return "", fmt.Errorf("updating ConfigMap %s/%s: %w", want.Namespace, want.Name, err)
 	}
 	return "updated", nil
+}
+
+// staticMode says whether collect completes the profiles with static analysis: with
+// --complete static, or by default when some snapshot carries analysis results.
+// Asked for, or left to the default, with no results to use, stderr says that nothing
+// was analyzed and how to have the agents analyze.
+func (o *k8sRecordCollectOptions) staticMode(snaps []snapshot.Snapshot) bool {
+	if o.complete == "none" {
+		return false
+	}
+	for _, s := range snaps {
+		for _, c := range s.Containers {
+			if s.Error == "" && c.Static != nil {
+				return true
+			}
+		}
+	}
+	fmt.Fprintln(o.app.ErrOut, "static completion: no snapshot carries static analysis results, so nothing was analyzed and the profiles hold only what was recorded: "+
+		"install the agent with --record-static ('k8s install --record --record-static', or deploy/overlays/record-static) to have it analyze the executables the containers run (--complete none silences this)")
+	return false
+}
+
+// printStaticReport tells on stderr what static completion added to one profile,
+// what it held back, and where it is unsure.
+func printStaticReport(w io.Writer, r *snapshot.StaticReport) {
+	if r == nil {
+		return
+	}
+	fmt.Fprintf(w, "  static completion: %d executable(s) analyzed", len(r.Executables))
+	if len(r.Executables) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(r.Executables, ", "))
+	}
+	fmt.Fprintf(w, "; added %d syscalls not seen while recording", len(r.Added))
+	if len(r.Added) > 0 {
+		fmt.Fprintf(w, ": %s", strings.Join(r.Added, " "))
+	}
+	fmt.Fprintln(w)
+	if len(r.Withheld) > 0 {
+		fmt.Fprintln(w, "  NOT added, dangerous: decide yourself and add a rule if the program needs them:")
+		for _, h := range r.Withheld {
+			fmt.Fprintf(w, "    %s: %s (%s)\n", h.Name, h.Reason, h.Why)
+		}
+	}
+	for _, a := range r.Analyzed {
+		fmt.Fprintf(w, "  analyzed %s\n", a)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "  not analyzable: %s\n", n)
+	}
+	if !r.Unsure {
+		return
+	}
+	fmt.Fprintln(w, "  UNSURE: the profile may still lack calls the program makes on paths not recorded; roll it out in complain mode first:")
+	for _, n := range r.NotAnalyzed {
+		fmt.Fprintf(w, "    %s\n", n)
+	}
+	for _, e := range r.Errors {
+		fmt.Fprintf(w, "    analysis failed in part: %s\n", e)
+	}
+	if r.Unresolved > 0 {
+		fmt.Fprintf(w, "    %d syscall site(s) whose number static analysis could not read (e.g. %s)\n", r.Unresolved, strings.Join(r.UnresolvedExamples, "; "))
+	}
+	if r.Missing > 0 {
+		fmt.Fprintf(w, "    %d needed librar(ies) not found, their syscalls not added (e.g. %s)\n", r.Missing, strings.Join(r.MissingExamples, "; "))
+	}
 }
