@@ -79,7 +79,21 @@ type Config struct {
 	// SnapshotInterval is how often each recording request's snapshot Lease is written
 	// (and when a request ends or the agent stops). Default 30s.
 	SnapshotInterval time.Duration
+	// RecordStatic also analyzes, by static analysis, the executables every recorded
+	// container runs (found from its cgroup's processes, looked at again every
+	// SnapshotInterval), one at a time, and puts what they can reach in the snapshot
+	// for 'k8s record collect --complete static'. Needs Record, the host's PID
+	// namespace and CAP_SYS_PTRACE. Default false.
+	RecordStatic bool
+	// AnalysisCacheDir caches per-object analysis results by build-id, so replicas
+	// running the same binary cost one analysis; "-" caches nothing. Default
+	// DefaultAnalysisCacheDir.
+	AnalysisCacheDir string
 }
+
+// DefaultAnalysisCacheDir is where the agent caches static analysis results (an
+// emptyDir in the DaemonSet).
+const DefaultAnalysisCacheDir = "/var/cache/seccompctl/analyze"
 
 // SetDefaults fills in unset fields and checks the result.
 func (c *Config) SetDefaults() error {
@@ -155,7 +169,24 @@ func (c *Config) SetDefaults() error {
 	if c.CRISocket == "" {
 		c.CRISocket = kube.DefaultCRISocket
 	}
+	if c.RecordStatic && !c.Record {
+		return errors.New("--record-static analyzes what --record records: add --record")
+	}
+	if c.AnalysisCacheDir == "" {
+		c.AnalysisCacheDir = DefaultAnalysisCacheDir
+	}
+	if c.AnalysisCacheDir != "-" && !filepath.IsAbs(c.AnalysisCacheDir) {
+		return fmt.Errorf("analysis cache %q must be an absolute path (or - for none)", c.AnalysisCacheDir)
+	}
 	return nil
+}
+
+// analysisCache is the analysis cache directory, "" for none.
+func (c *Config) analysisCache() string {
+	if c.AnalysisCacheDir == "-" {
+		return ""
+	}
+	return c.AnalysisCacheDir
 }
 
 // SeccompDir is <KubeletRoot>/seccomp.

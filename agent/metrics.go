@@ -25,6 +25,7 @@ type metrics struct {
 	recordedCgroups  prometheus.Gauge
 	recorderAttached prometheus.Gauge
 	snapshotWrites   *prometheus.CounterVec
+	staticAnalyses   *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -95,8 +96,12 @@ func newMetrics() *metrics {
 			Name: "seccompctl_agent_snapshot_writes_total",
 			Help: "Writes of recording snapshot Leases, by result (ok, error).",
 		}, []string{"result"}),
+		staticAnalyses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "seccompctl_agent_static_analyses_total",
+			Help: "Static analyses of recorded containers' executables (--record-static), by result (ok, error).",
+		}, []string{"result"}),
 	}
-	m.reg.MustRegister(m.recordingsActive, m.recordedPods, m.recordedCgroups, m.recorderAttached, m.snapshotWrites, m.logged, m.loggedDropped, m.installed, m.rejected, m.installErrors, m.fileOps, m.syncs, m.syncDuration,
+	m.reg.MustRegister(m.recordingsActive, m.recordedPods, m.recordedCgroups, m.recorderAttached, m.snapshotWrites, m.staticAnalyses, m.logged, m.loggedDropped, m.installed, m.rejected, m.installErrors, m.fileOps, m.syncs, m.syncDuration,
 		m.lastSync, m.configMaps, m.statusFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{ReasonUnsafeName, ReasonInvalid, ReasonConflict, ReasonNotOwned, ReasonWrite} {
@@ -105,6 +110,7 @@ func newMetrics() *metrics {
 	}
 	for _, r := range []string{"ok", "error"} {
 		m.snapshotWrites.WithLabelValues(r)
+		m.staticAnalyses.WithLabelValues(r)
 	}
 	for _, op := range []string{"create", "update", "remove"} {
 		m.fileOps.WithLabelValues(op)

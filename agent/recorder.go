@@ -79,6 +79,9 @@ type recorder struct {
 	parts      map[string]int             // request → how many snapshot Leases this node last wrote
 	qos        map[string]string          // pod UID → status.qosClass, where its cgroup is looked for first
 	lastRead   time.Time
+	// static analyzes the recorded containers' executables; nil without
+	// Config.RecordStatic.
+	static *staticAnalyzer
 }
 
 // nsPods is the pod informer of one namespace, started when a request first names it.
@@ -104,9 +107,14 @@ func (n *nsPods) Err() error {
 }
 
 func newRecorder(cfg Config, log *slog.Logger, client kubernetes.Interface, m *metrics, newSource func() (cgroupSource, string, error)) *recorder {
-	return &recorder{cfg: cfg, log: log, client: client, metrics: m, newSource: newSource, kick: make(chan struct{}, 1),
+	r := &recorder{cfg: cfg, log: log, client: client, metrics: m, newSource: newSource, kick: make(chan struct{}, 1),
 		namespaces: map[string]*nsPods{}, active: map[string]*recording{}, owners: map[string]metav1.OwnerReference{},
 		trees: map[string]string{}, counted: map[string]map[uint64]bool{}, treeIDs: map[string]uint64{}, since: map[string]time.Time{}, qos: map[string]string{}, parts: map[string]int{}}
+	if cfg.RecordStatic {
+		r.static = newStaticAnalyzer(log, cfg.analysisCache(), cfg.SnapshotInterval)
+		r.static.analyses = func(result string) { m.staticAnalyses.WithLabelValues(result).Inc() }
+	}
+	return r
 }
 
 func (r *recorder) trigger() {
@@ -139,6 +147,11 @@ func (r *recorder) run(ctx context.Context) error {
 		}
 	}
 	r.log.Info("recording requests watched", "namespace", r.cfg.Namespace, "cgroupRoot", r.cfg.CgroupRoot, "snapshotInterval", r.cfg.SnapshotInterval)
+	if r.static != nil {
+		// Its own goroutine: an analysis takes seconds, counting and snapshots go on.
+		go r.static.run(ctx)
+		r.log.Info("recorded containers' executables analyzed", "analysisCache", r.cfg.analysisCache())
+	}
 
 	read := time.NewTicker(r.readInterval())
 	defer read.Stop()
@@ -167,8 +180,10 @@ func (r *recorder) run(ctx context.Context) error {
 			continue
 		case <-read.C:
 			r.readCounts(time.Now())
+			r.offerStatic()
 		case <-write.C:
 			r.readCounts(time.Now())
+			r.offerStatic()
 			r.writeAll(ctx, time.Now())
 		}
 		r.reconcile(ctx, time.Now())
@@ -243,6 +258,18 @@ func (r *recorder) reconcile(ctx context.Context, now time.Time) {
 			delete(r.active, name)
 			delete(r.owners, name)
 			delete(r.parts, name)
+		}
+		if r.static != nil {
+			r.static.retain(func(namespace, pod string) bool {
+				for _, rec := range r.active {
+					for _, p := range rec.pods {
+						if p.namespace == namespace && p.name == pod {
+							return true
+						}
+					}
+				}
+				return false
+			})
 		}
 	}
 	for name, req := range want {
@@ -647,6 +674,9 @@ func (r *recorder) snapshotOf(rec *recording, now time.Time) snapshot.Snapshot {
 		notCounted += r.src.NotCounted()
 	}
 	s := rec.snapshot(r.cfg.NodeName, now, errText, notCounted)
+	if r.static != nil {
+		r.static.attach(&s)
+	}
 	if r.srcNote != "" {
 		s.Notes = append(s.Notes, r.srcNote)
 	}
@@ -740,4 +770,25 @@ func (r *recorder) writePart(ctx context.Context, s snapshot.Snapshot, name stri
 		return err
 	}
 	return fmt.Errorf("lease %s/%s kept changing", r.cfg.Namespace, name)
+}
+
+// offerStatic hands the analyzer every running container of the active requests
+// whose cgroup is named for it.
+func (r *recorder) offerStatic() {
+	if r.static == nil {
+		return
+	}
+	var ts []staticTarget
+	seen := map[string]bool{}
+	for _, rec := range r.active {
+		for _, t := range rec.staticTargets() {
+			t.dir = filepath.Join(r.cfg.CgroupRoot, t.dir)
+			if !seen[t.dir] {
+				seen[t.dir] = true
+				ts = append(ts, t)
+			}
+		}
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].dir < ts[j].dir })
+	r.static.offer(ts)
 }

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -79,9 +80,11 @@ type cgroupRecord struct {
 	// allTasks is set, and stays set, once the recorder counts every task of the
 	// cgroup.
 	allTasks bool
-	since    time.Time
-	prev     map[record.Call]uint64
-	seen     map[record.Call]*snapshot.Seen
+	// gone says the cgroup was removed (its container ended).
+	gone  bool
+	since time.Time
+	prev  map[record.Call]uint64
+	seen  map[record.Call]*snapshot.Seen
 }
 
 type containerKey struct {
@@ -186,6 +189,7 @@ func (r *recording) observe(podUID string, c cgroupCount, since, now time.Time) 
 		r.cgroups[c.ID] = cg
 	}
 	cg.allTasks = cg.allTasks || c.AllTasks
+	cg.gone = c.Gone
 	if c.Name != "" {
 		cg.name, cg.unnamed = c.Name, false
 	} else if cg.name == "" {
@@ -245,7 +249,7 @@ func (r *recording) snapshot(node string, now time.Time, recErr string, notCount
 		c := &snapshot.Container{Namespace: k.namespace, Pod: k.pod, Container: k.container, Arch: k.arch}
 		m := map[string]*snapshot.Seen{}
 		if b, ok := r.base[k]; ok {
-			c.Since, c.AllTasks = b.Since, b.AllTasks
+			c.Since, c.AllTasks, c.Static = b.Since, b.AllTasks, b.Static.Clone()
 			for _, sc := range b.Syscalls {
 				sc := sc
 				m[sc.Name] = &sc
@@ -381,6 +385,28 @@ func (r *recording) snapshot(node string, now time.Time, recErr string, notCount
 	}
 	s.Notes = notes
 	return s
+}
+
+// staticTargets are the containers of the request's pods running now whose cgroup is
+// named for them (dir relative to the cgroup root), for static analysis.
+func (r *recording) staticTargets() []staticTarget {
+	var out []staticTarget
+	for _, cg := range r.cgroups {
+		p := r.pods[cg.podUID]
+		if cg.gone || cg.name == "" || p == nil || p.deleted || p.cgroup == "" {
+			continue
+		}
+		cid, ok := monitor.ContainerIDOfCgroup(cg.name)
+		if !ok {
+			continue
+		}
+		name := p.names[cid]
+		if name == "" || (len(r.req.Containers) > 0 && !contains(r.req.Containers, name)) {
+			continue
+		}
+		out = append(out, staticTarget{key: staticKey{p.namespace, p.name, name}, id: cid, dir: filepath.Join(p.cgroup, cg.name)})
+	}
+	return out
 }
 
 func keyLess(a, b containerKey) bool {

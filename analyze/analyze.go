@@ -82,7 +82,7 @@ func Analyze(ctx context.Context, paths []string, opts Options) (*Result, error)
 		}
 		progs = append(progs, pr)
 	}
-	if err := l.summarize(ctx, opts.CacheDir); err != nil {
+	if err := l.summarize(ctx, opts.CacheDir, opts.Workers); err != nil {
 		return nil, err
 	}
 	res := &Result{}
@@ -227,8 +227,8 @@ func (l *linker) loadPID(pid int) (*program, error) {
 	return pr, nil
 }
 
-// summarize analyzes every object not in the cache, in parallel.
-func (l *linker) summarize(ctx context.Context, cacheDir string) error {
+// summarize analyzes every object not in the cache, workers at a time.
+func (l *linker) summarize(ctx context.Context, cacheDir string, workers int) error {
 	var todo []*loaded
 	for _, lo := range l.order {
 		if s := cacheGet(cacheDir, lo.e); s != nil {
@@ -239,7 +239,10 @@ func (l *linker) summarize(ctx context.Context, cacheDir string) error {
 	}
 	errs := make([]error, len(todo))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	sem := make(chan struct{}, workers)
 	for i, lo := range todo {
 		wg.Add(1)
 		go func() {

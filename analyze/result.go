@@ -12,6 +12,9 @@ type Options struct {
 	Root     string // resolve libraries inside this root filesystem ("" means "/")
 	PIDs     []int  // also analyze what /proc/PID/maps shows mapped (dlopen'ed libraries)
 	CacheDir string // per-object results cached by build-id; "" disables the cache
+	// Workers bounds how many objects are analyzed at once (memory grows with it);
+	// 0 means GOMAXPROCS.
+	Workers int
 }
 
 // Result is what Analyze found, over all the paths it was given.

@@ -47,8 +47,12 @@ action. With --record it acts on the requests of 'k8s record': it records every 
 the matching pods on its node with the eBPF recorder, from the first exec of pods created
 after the request and from the request on for pods already running, and writes what each
 container made to a snapshot Lease per request every --snapshot-interval, when the request
-ends and when the agent stops (a restarted agent adds to it). docs/kubernetes.md describes
-every setting.
+ends and when the agent stops (a restarted agent adds to it). With --record-static it also
+finds the executables each recorded container runs (its cgroup's processes, looked at again
+every --snapshot-interval) and analyzes each once, one at a time, by static analysis
+(cached by build-id in --analysis-cache), so that 'k8s record collect' can allow what they
+can reach on paths the recording did not exercise; it needs the host's PID namespace and
+CAP_SYS_PTRACE. docs/kubernetes.md describes every setting.
 
 Exit codes: 0 stopped by SIGTERM/SIGINT; 2 bad flags or an unusable directory; 1 any other
 failure.`,
@@ -81,6 +85,8 @@ failure.`,
 	f.StringVar(&c.KubeletCgroupRoot, "kubelet-cgroup-root", "", "the kubelet's --cgroup-root below --cgroup-root, where its kubepods tree is (default: the top)")
 	f.IntVar(&c.RecordMaxCgroups, "record-max-cgroups", 0, "most cgroups (containers, pod sandboxes) recorded at once; fixes the recorder's kernel memory (default 256)")
 	f.DurationVar(&c.SnapshotInterval, "snapshot-interval", 0, "how often each recording request's snapshot is written (default 30s)")
+	f.BoolVar(&c.RecordStatic, "record-static", false, "with --record: also analyze the executables each recorded container runs, by static analysis, for 'k8s record collect --complete static' (needs host PID and CAP_SYS_PTRACE)")
+	f.StringVar(&c.AnalysisCacheDir, "analysis-cache", agent.DefaultAnalysisCacheDir, "with --record-static: where analysis results are cached by build-id (- for none)")
 	f.StringVar(&opts.logFormat, "log-format", "text", "log format on stderr: text or json")
 	cmd.RegisterFlagCompletionFunc("runtime", cobra.FixedCompletions(lint.Runtimes(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
