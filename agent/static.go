@@ -53,7 +53,7 @@ type staticAnalyzer struct {
 	results map[staticKey]*snapshot.Static
 
 	// Owned by run's goroutine.
-	looked map[string]time.Time        // container ID → its last look
+	looked map[string]time.Time       // container ID → its last look
 	seen   map[string]map[string]bool // container ID → executable identities taken
 }
 
