@@ -60,7 +60,18 @@ type InstallOptions struct {
 	// SnapshotInterval is how often the agent writes its recording snapshot; zero
 	// leaves the agent's default. Only with Record.
 	SnapshotInterval time.Duration
+	// RecordStatic also analyzes the executables every recorded container runs, by
+	// static analysis, for 'k8s record collect --complete static'. It needs the host's
+	// PID namespace (the PIDs of a container's cgroup.procs are the host's) and
+	// CAP_SYS_PTRACE (to read another container's /proc/PID/exe and /proc/PID/root),
+	// and gets an emptyDir for the analysis cache and a higher memory limit (an
+	// analysis takes about 120 MiB at its peak). Only with Record.
+	RecordStatic bool
 }
+
+// AnalysisCacheMount is where the agent's DaemonSet mounts the emptyDir of its
+// analysis cache (RecordStatic).
+const AnalysisCacheMount = "/var/cache/seccompctl"
 
 func (o *InstallOptions) setDefaults() error {
 	if o.Image == "" {
@@ -109,6 +120,9 @@ func (o *InstallOptions) setDefaults() error {
 	}
 	if o.SnapshotInterval < 0 {
 		return fmt.Errorf("snapshot interval %s must not be negative", o.SnapshotInterval)
+	}
+	if o.RecordStatic && !o.Record {
+		return fmt.Errorf("record-static analyzes what record records: set Record too")
 	}
 	return nil
 }
@@ -236,6 +250,16 @@ func daemonSet(o InstallOptions, labels map[string]string) *appsv1.DaemonSet {
 		// Read-only: the agent finds pods' cgroups and their IDs, it never changes them.
 		mounts = append(mounts, corev1.VolumeMount{Name: "cgroup", MountPath: CgroupMount, ReadOnly: true})
 	}
+	memoryLimit := "256Mi"
+	if o.RecordStatic {
+		args = append(args, "--record-static", "--analysis-cache="+path.Join(AnalysisCacheMount, "analyze"))
+		// Reading the executable and root of processes in other containers, which
+		// hold capabilities the agent does not (or run as another user).
+		caps.Add = append(caps.Add, "SYS_PTRACE")
+		volumes = append(volumes, corev1.Volume{Name: "analysis-cache", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+		mounts = append(mounts, corev1.VolumeMount{Name: "analysis-cache", MountPath: AnalysisCacheMount})
+		memoryLimit = "512Mi"
+	}
 	probe := func(p string) *corev1.Probe {
 		return &corev1.Probe{
 			ProbeHandler:     corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: p, Port: intstr.FromString("http")}},
@@ -263,7 +287,7 @@ func daemonSet(o InstallOptions, labels map[string]string) *appsv1.DaemonSet {
 				corev1.ResourceMemory: resource.MustParse("64Mi"),
 			},
 			Limits: corev1.ResourceList{
-				corev1.ResourceMemory: resource.MustParse("256Mi"),
+				corev1.ResourceMemory: resource.MustParse(memoryLimit),
 			},
 		},
 		LivenessProbe:  probe("/healthz"),
@@ -295,6 +319,10 @@ func daemonSet(o InstallOptions, labels map[string]string) *appsv1.DaemonSet {
 		podSpec.HostPID = true
 		podSpec.HostNetwork = true
 		podSpec.DNSPolicy = corev1.DNSClusterFirstWithHostNet
+	}
+	if o.RecordStatic {
+		// A container's cgroup.procs lists host PIDs: 0 for each in another namespace.
+		podSpec.HostPID = true
 	}
 	selector := map[string]string{"app.kubernetes.io/name": AgentName}
 	maxUnavailable := intstr.FromString("10%")

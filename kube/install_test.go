@@ -15,6 +15,8 @@ func TestInstallGolden(t *testing.T) {
 		{"install.monitor.yaml", InstallOptions{Monitor: true, Image: "localhost/seccompctl:dev", ImagePullPolicy: "Never", KubeletRoot: "/srv/kubelet"}},
 		// Both: the capabilities add up, and the snapshot interval is passed on.
 		{"install.record.yaml", InstallOptions{Record: true, Monitor: true, CgroupRoot: "/sys/fs/cgroup/unified", SnapshotInterval: 5 * time.Second}},
+		// Static analysis: host PID, CAP_SYS_PTRACE, the cache's emptyDir, more memory.
+		{"install.record-static.yaml", InstallOptions{Record: true, RecordStatic: true}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			objs, err := Install(tt.opts)
@@ -38,6 +40,7 @@ func TestInstallBadOptions(t *testing.T) {
 		{InstallOptions{Record: true, CgroupRoot: "sys/fs/cgroup"}, "must be an absolute path"},
 		{InstallOptions{Record: true, SnapshotInterval: -time.Second}, "must not be negative"},
 		{InstallOptions{ImagePullPolicy: "Sometimes"}, "want Always"},
+		{InstallOptions{RecordStatic: true}, "set Record too"},
 	} {
 		if _, err := Install(tt.opts); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Install(%+v): error %v, want one containing %q", tt.opts, err, tt.want)

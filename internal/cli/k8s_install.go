@@ -20,7 +20,7 @@ type k8sInstallOptions struct {
 func newCmdK8sInstall(app *App) *cobra.Command {
 	opts := &k8sInstallOptions{app: app}
 	cmd := &cobra.Command{
-		Use:   "install [--image IMAGE] [--kubelet-root DIR] [--monitor] [--record] [-o DIR]",
+		Use:   "install [--image IMAGE] [--kubelet-root DIR] [--monitor] [--record [--record-static]] [-o DIR]",
 		Short: "Print the node agent's manifests: Namespace, ServiceAccount, RBAC, DaemonSet",
 		Long: `Print the manifests that run the node agent on every node: its Namespace, ServiceAccount,
 a Role that only reads ConfigMaps and writes Events and per-node status Leases in that
@@ -38,11 +38,20 @@ CAP_BPF and CAP_PERFMON (loading the eBPF program that counts syscalls by cgroup
 alone is enough, CAP_SYS_ADMIN is not needed, and the runtime's default seccomp profile
 allows it), the host's cgroup v2 hierarchy read-only (--cgroup-root; /sys/fs/cgroup/unified
 on hybrid hosts), and a ClusterRole reading pods. To record only in some namespaces,
-bind a Role with its rule there instead of the ClusterRoleBinding.`,
+bind a Role with its rule there instead of the ClusterRoleBinding.
+
+--record-static (with --record) also has the agent analyze the executables each recorded
+container runs, by static analysis, so that 'k8s record collect' allows what they can
+reach on paths the recording did not exercise: it adds the host's PID namespace (a
+container's cgroup.procs lists host PIDs), CAP_SYS_PTRACE (reading /proc/PID/exe and
+/proc/PID/root of processes holding capabilities the agent lacks, or of another user), an
+emptyDir for the analysis cache, and a 512Mi memory limit. The same as
+deploy/overlays/record-static.`,
 		Example: `  ` + app.Name + ` k8s install | kubectl apply -f -
   ` + app.Name + ` k8s install --image registry.example/seccompctl:v1.0.0 --monitor -o deploy/
   ` + app.Name + ` k8s install --runtime runc   # nodes run containerd with runc
   ` + app.Name + ` k8s install --record --cgroup-root /sys/fs/cgroup/unified   # hybrid cgroup hosts
+  ` + app.Name + ` k8s install --record --record-static   # collect --complete static
   kubectl apply -k deploy/base`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { opts.cmd = cmd; return runK8sInstall(opts) },
@@ -59,6 +68,7 @@ bind a Role with its rule there instead of the ClusterRoleBinding.`,
 	f.BoolVar(&opts.o.Record, "record", false, "also record the pods 'k8s record' selects (needs CAP_BPF, CAP_PERFMON, the host's cgroup v2 hierarchy, reading pods)")
 	f.StringVar(&opts.o.CgroupRoot, "cgroup-root", kube.DefaultCgroupRoot, "the nodes' cgroup v2 mount, with --record")
 	f.DurationVar(&opts.o.SnapshotInterval, "snapshot-interval", 0, "how often the agent writes its recording snapshot, with --record (default: the agent's)")
+	f.BoolVar(&opts.o.RecordStatic, "record-static", false, "with --record: also analyze the recorded containers' executables by static analysis (needs host PID, CAP_SYS_PTRACE)")
 	f.StringSliceVar(&opts.o.Runtimes, "runtime", nil, "the nodes' OCI runtimes, for the agent's lint (runc, crun, containerd, cri-o; default all)")
 	cmd.RegisterFlagCompletionFunc("runtime", cobra.FixedCompletions(lint.Runtimes(), cobra.ShellCompDirectiveNoFileComp))
 	f.StringVarP(&opts.outDir, "output-dir", "o", "", "write DIR/seccompctl-agent.yaml instead of stdout")
@@ -67,7 +77,7 @@ bind a Role with its rule there instead of the ClusterRoleBinding.`,
 
 func runK8sInstall(opts *k8sInstallOptions) error {
 	if !opts.o.Record {
-		for _, name := range []string{"cgroup-root", "snapshot-interval"} {
+		for _, name := range []string{"cgroup-root", "snapshot-interval", "record-static"} {
 			if opts.cmd.Flags().Changed(name) {
 				return UsageError(fmt.Errorf("--%s is only for --record", name))
 			}

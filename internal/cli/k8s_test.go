@@ -258,6 +258,7 @@ func TestK8sInstallMatchesDeploy(t *testing.T) {
 		{"base", []string{"k8s", "install"}},
 		{"overlays/monitor", []string{"k8s", "install", "--monitor"}},
 		{"overlays/record", []string{"k8s", "install", "--record"}},
+		{"overlays/record-static", []string{"k8s", "install", "--record", "--record-static"}},
 	} {
 		t.Run(tt.dir, func(t *testing.T) {
 			built, err := exec.Command(kubectl, "kustomize", filepath.Join(root, tt.dir)).Output()
