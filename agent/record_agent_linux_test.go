@@ -118,16 +118,26 @@ func (e *recEnv) cleanup() {
 
 func (e *recEnv) startAgent(interval time.Duration) (*agent.Agent, func()) {
 	e.t.Helper()
+	return e.startAgentWith(interval, nil)
+}
+
+// startAgentWith starts the recording agent with its configuration changed by edit.
+func (e *recEnv) startAgentWith(interval time.Duration, edit func(*agent.Config)) (*agent.Agent, func()) {
+	e.t.Helper()
 	rel, _ := filepath.Rel(e.mount, e.scratch)
 	var logw io.Writer = io.Discard
 	if testing.Verbose() {
 		logw = os.Stderr
 	}
-	a, err := agent.New(agent.Config{
+	cfg := agent.Config{
 		Kubeconfig: e.kubeconfig, NodeName: e.node, KubeletRoot: e.t.TempDir(), Namespace: e.agentNS,
 		ListenAddress: "-", ResyncPeriod: 5 * time.Second,
 		Record: true, CgroupRoot: e.mount, KubeletCgroupRoot: rel, SnapshotInterval: interval,
-	}, agent.WithLogger(slog.New(slog.NewTextHandler(logw, nil))))
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	a, err := agent.New(cfg, agent.WithLogger(slog.New(slog.NewTextHandler(logw, nil))))
 	if err != nil {
 		e.t.Fatal(err)
 	}
