@@ -43,16 +43,17 @@ func ensureAgent(t *testing.T) {
 	requireVerb(t, "k8s", "install")
 	requireVerb(t, "agent")
 	agent.once.Do(func() {
-		agent.err = installAgent(t, true)
+		agent.err = installAgent(t, true, true)
 	})
 	if agent.err != nil {
 		t.Fatalf("installing the agent: %v", agent.err)
 	}
 }
 
-// installAgent installs (or reinstalls) the agent, recording or not, and waits
-// until the DaemonSet's pod runs that version.
-func installAgent(t *testing.T, record bool) error {
+// installAgent installs (or reinstalls) the agent, recording or not, analyzing
+// the recorded containers' executables (--record-static) or not, and waits until
+// the DaemonSet's pod runs that version.
+func installAgent(t *testing.T, record, static bool) error {
 	args := []string{"k8s", "install", "--image", env["E2E_IMAGE_AGENT"], "--image-pull-policy", "Never",
 		"--kubelet-root", env["E2E_KUBELET_ROOT"], "--port", env["E2E_AGENT_PORT"],
 		"--monitor", "--cri-socket", env["E2E_CONTAINERD_SOCK"], "--runtime", "runc"}
@@ -62,6 +63,9 @@ func installAgent(t *testing.T, record bool) error {
 			return err
 		}
 		args = append(args, "--record", "--cgroup-root", root, "--snapshot-interval", snapshotInterval)
+		if static {
+			args = append(args, "--record-static")
+		}
 	}
 	r := seccompctl(t, "", args...)
 	if r.Code != 0 {

@@ -19,13 +19,17 @@ import (
 // whose init container writes the server's configuration. Their container names
 // are the names of the profiles `k8s record collect` writes and applies.
 const (
-	imageRedis    = "localhost/seccompctl-e2e/redis:1"
-	kvApp         = "kv"
-	kvServer      = "kv-server"
-	kvInit        = "kv-init"
-	kvServerKey   = kvServer + ".json"
-	kvInitKey     = kvInit + ".json"
-	rolloutWithin = 3 * time.Minute
+	imageRedis  = "localhost/seccompctl-e2e/redis:1"
+	kvApp       = "kv"
+	kvServer    = "kv-server"
+	kvInit      = "kv-init"
+	kvServerKey = kvServer + ".json"
+	kvInitKey   = kvInit + ".json"
+	// staticPrefix names the profiles collected with static completion apart.
+	staticPrefix   = "static-"
+	kvServerStatic = staticPrefix + kvServerKey
+	kvInitStatic   = staticPrefix + kvInitKey
+	rolloutWithin  = 3 * time.Minute
 )
 
 // kvDeployment is the workload, unpatched: no seccomp profile. The readiness
@@ -80,7 +84,9 @@ spec:
 // restart under them and serve while a syscall outside them is denied; then an
 // operation never used while recording (BGSAVE, which forks and writes a dump)
 // runs under the complain-mode profile, shows in `k8s status`, is promoted, and
-// works under the enforced profile.
+// works under the enforced profile. The agent also analyzed the executables the
+// containers ran (--record-static): the profile collected with static completion
+// already allows what BGSAVE needs, and BGSAVE works under it enforced.
 func TestLifecycleRecordToEnforce(t *testing.T) {
 	for _, verb := range [][]string{{"k8s", "record"}, {"k8s", "record", "collect"}, {"k8s", "record", "status"},
 		{"k8s", "record", "stop"}, {"k8s", "status"}, {"k8s", "promote"}, {"k8s", "configmap"}, {"k8s", "patch"}} {
@@ -90,7 +96,7 @@ func TestLifecycleRecordToEnforce(t *testing.T) {
 	ensureImage(t, "redis", imageRedis)
 	ns := namespace(t, "e2e-lifecycle")
 	t.Cleanup(func() {
-		kubectl(t, "", "-n", agentNamespace, "delete", "configmap", kvServer, kvInit, "--ignore-not-found")
+		kubectl(t, "", "-n", agentNamespace, "delete", "configmap", kvServer, kvInit, staticPrefix+kvServer, staticPrefix+kvInit, "--ignore-not-found")
 	})
 
 	// 1. The request first, so the pods are recorded from their first exec.
@@ -132,11 +138,12 @@ func TestLifecycleRecordToEnforce(t *testing.T) {
 	time.Sleep(2 * mustDuration(t, snapshotInterval))
 	must(t, seccompctl(t, "", "k8s", "record", "stop", request), "k8s record stop")
 
-	// 4. Collect and apply: one profile per container name.
+	// 4. Collect and apply: one profile per container name, of what was recorded
+	// only (--complete none; the agent analyzed the executables too, used in 8).
 	dir := t.TempDir()
 	var collected result
 	eventually(t, 60*time.Second, "k8s record collect --apply", func() (bool, string) {
-		collected = seccompctl(t, "", "k8s", "record", "collect", request, "-o", dir, "--apply")
+		collected = seccompctl(t, "", "k8s", "record", "collect", request, "-o", dir, "--apply", "--complete", "none")
 		return collected.Code == 0, collected.String()
 	})
 	t.Logf("collect: %s", collected.Stdout+collected.Stderr)
@@ -181,6 +188,28 @@ func TestLifecycleRecordToEnforce(t *testing.T) {
 	}
 	waitInstalled(t, kvServerKey, server)
 	waitInstalled(t, kvInitKey, initProf)
+
+	// The same recording collected with static completion, applied under other
+	// names (used in 8): the agent looked at redis-server running in both pods.
+	staticDir := t.TempDir()
+	var staticRep staticReport
+	eventually(t, 60*time.Second, "k8s record collect --complete static finds redis-server analyzed", func() (bool, string) {
+		r := seccompctl(t, "", "k8s", "record", "collect", request, "-o", staticDir, "--complete", "static", "--prefix", staticPrefix, "--format", "json")
+		staticRep = serverStatic(r.Stdout)
+		return r.Code == 0 && slices.ContainsFunc(staticRep.Executables, func(e string) bool { return strings.HasPrefix(e, "/usr/bin/redis-server") }) &&
+			len(staticRep.Analyzed) == 2, r.String()
+	})
+	applied := must(t, seccompctl(t, "", "k8s", "record", "collect", request, "-o", staticDir, "--complete", "static", "--prefix", staticPrefix, "--apply"),
+		"k8s record collect --complete static --apply")
+	t.Logf("collect --complete static: %s", applied.Stdout+applied.Stderr)
+	staticServer, err := os.ReadFile(filepath.Join(staticDir, kvServerStatic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	staticInit, err := os.ReadFile(filepath.Join(staticDir, kvInitStatic))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// 5. The pods restart under the profiles and serve; mkdir is denied.
 	patched := patchContainer(t, patchContainer(t, manifest, kvServer, kvServerKey), kvInit, kvInitKey)
@@ -254,6 +283,89 @@ func TestLifecycleRecordToEnforce(t *testing.T) {
 	if r.Code == 0 || !strings.Contains(r.Stderr, "Operation not permitted") {
 		t.Fatalf("mkdir under the promoted profile: want it still denied, got %s", r)
 	}
+
+	// 8. Static completion closed the gap before any complain mode: what the
+	// recorded-only profile denied BGSAVE (logged in 6) is allowed by the profile
+	// collected with --complete static, each rule saying it comes from the analysis,
+	// and BGSAVE works under it enforced.
+	staticRules := ruleComments(t, staticServer)
+	for _, name := range logged {
+		c, ok := staticRules[name]
+		if !ok {
+			t.Errorf("%s, denied to BGSAVE under the recorded profile, is not in %s: static analysis missed it (added %v, withheld %v)",
+				name, kvServerStatic, staticRep.Added, staticRep.Withheld)
+		} else if !strings.Contains(c, "(static analysis); not seen while recording") {
+			t.Errorf("%s in %s is commented %q, want it from static analysis", name, kvServerStatic, c)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	waitInstalled(t, kvServerStatic, staticServer)
+	waitInstalled(t, kvInitStatic, staticInit)
+	apply(t, patchContainer(t, patchContainer(t, manifest, kvServer, kvServerStatic), kvInit, kvInitStatic))
+	pods = kvPods(t, ns, profilesDir+"/"+kvServerStatic, 2)
+	for _, pod := range pods {
+		if out := bgsave(t, ns, pod); !strings.Contains(out, "rdb_last_bgsave_status:ok") || !strings.Contains(out, "rdb_changes_since_last_save:0") {
+			t.Fatalf("BGSAVE in %s under the statically completed profile did not save:\n%s", pod, out)
+		}
+	}
+}
+
+// staticReport is what `k8s record collect --format json` says of a profile's
+// static completion.
+type staticReport struct {
+	Executables []string `json:"executables"`
+	Added       []string `json:"added"`
+	Withheld    []struct {
+		Name string `json:"name"`
+	} `json:"withheld"`
+	Analyzed []string `json:"analyzed"`
+	Unsure   bool     `json:"unsure"`
+}
+
+// serverStatic is the static report of kv-server's profile in collect's JSON.
+func serverStatic(out string) staticReport {
+	var res struct {
+		Files []struct {
+			Container string        `json:"container"`
+			Static    *staticReport `json:"static"`
+		} `json:"files"`
+	}
+	if json.Unmarshal([]byte(out), &res) != nil {
+		return staticReport{}
+	}
+	for _, f := range res.Files {
+		if f.Container == kvServer && f.Static != nil {
+			return *f.Static
+		}
+	}
+	return staticReport{}
+}
+
+// ruleComments maps each syscall a profile allows to its rule's comment.
+func ruleComments(t *testing.T, data []byte) map[string]string {
+	t.Helper()
+	var p struct {
+		Syscalls []struct {
+			Names   []string `json:"names"`
+			Action  string   `json:"action"`
+			Comment string   `json:"comment"`
+		} `json:"syscalls"`
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, r := range p.Syscalls {
+		if r.Action != "SCMP_ACT_ALLOW" {
+			continue
+		}
+		for _, n := range r.Names {
+			out[n] = r.Comment
+		}
+	}
+	return out
 }
 
 // kvPods waits until exactly n pods of the Deployment are Ready, none of them
