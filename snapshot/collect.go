@@ -173,9 +173,13 @@ func Collect(snaps []Snapshot, opts Options) ([]Collected, error) {
 		static   map[string]*Static // by replica ID; nil Static: not analyzed
 	}
 	by := map[string]*acc{}
+	analyzing := map[string]bool{} // nodes whose agent analyzes
 	for _, s := range snaps {
 		if s.Error != "" {
 			continue
+		}
+		for _, c := range s.Containers {
+			analyzing[s.Node] = analyzing[s.Node] || c.Static != nil
 		}
 		arch, rts, archNote, rtNote := nodeFacts(s, opts)
 		for _, c := range s.Containers {
@@ -247,7 +251,7 @@ func Collect(snaps []Snapshot, opts Options) ([]Collected, error) {
 		g.Arches = c.Arches
 		g.Runtime, g.Runtimes = "", c.Runtimes
 		if opts.Static {
-			c.Static = staticOf(slices.Sorted(maps.Keys(a.replicas)), a.static)
+			c.Static = staticOf(slices.Sorted(maps.Keys(a.replicas)), a.static, analyzing)
 			g.Complete, g.Withhold = c.Static.reachable, syscalls.Dangerous
 		}
 		p, rep, err := generate.Profile(a.rec, g)

@@ -46,14 +46,28 @@ type StaticReport struct {
 // staticOf unions the static parts of a container name's replicas. Each executable
 // counts once however many replicas ran it; a replica without any analysis, or whose
 // analysis had errors, is named: the union of the others must not hide it.
-func staticOf(replicas []string, parts map[string]*Static) *StaticReport {
+//
+// analyzing names the nodes whose agent analyzes (some container of their snapshot
+// has a static part): a replica on such a node that has none was never found
+// running, which is not the same as a node that does not analyze.
+func staticOf(replicas []string, parts map[string]*Static, analyzing map[string]bool) *StaticReport {
 	rep := &StaticReport{Executables: []string{}, Added: []string{}}
 	type exeKey struct{ path, buildID string }
 	exes := map[exeKey]Executable{}
 	for _, id := range replicas {
 		s := parts[id]
 		if s == nil || s.Looks == 0 {
-			rep.NotAnalyzed = append(rep.NotAnalyzed, id+": not analyzed (its node's agent runs without --record-static, or has not looked at the container yet)")
+			node, _, _ := strings.Cut(id, "/")
+			why := "its node's agent runs without --record-static"
+			if analyzing[node] {
+				why = "its node's agent never found the container running (it ended before it was looked at, as a short init container does, or has not been looked at yet)"
+			}
+			rep.NotAnalyzed = append(rep.NotAnalyzed, id+": not analyzed: "+why)
+			if s != nil {
+				for _, e := range s.Errors {
+					rep.Errors = append(rep.Errors, id+": "+e)
+				}
+			}
 			continue
 		}
 		if len(s.Executables) == 0 {

@@ -101,11 +101,19 @@ func TestCollectStaticOneReplicaFailed(t *testing.T) {
 	}
 }
 
-// A replica whose agent does not analyze (no static part) is named too.
+// A replica without analysis is named too, and why: its node's agent does not
+// analyze (n2), or does but never found the container running (kv-3 on n1).
 func TestCollectStaticReplicaNotAnalyzed(t *testing.T) {
-	_, stderr := collectGolden(t, "", staticSnaps(nil))
-	if !strings.Contains(stderr, "n2/shop/kv-2: not analyzed") {
-		t.Errorf("stderr does not name the replica without analysis:\n%s", stderr)
+	snaps := staticSnaps(nil)
+	kv3 := snaps[0].Containers[0]
+	kv3.Pod, kv3.Static = "kv-3", nil
+	snaps[0].Containers = append(snaps[0].Containers, kv3)
+	_, stderr := collectGolden(t, "", snaps)
+	for _, want := range []string{"n2/shop/kv-2: not analyzed: its node's agent runs without --record-static",
+		"n1/shop/kv-3: not analyzed: its node's agent never found the container running"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
 	}
 }
 
