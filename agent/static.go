@@ -158,7 +158,9 @@ func (a *staticAnalyzer) look(ctx context.Context, t staticTarget) {
 			continue
 		}
 		a.seen[t.id][ident] = true
+		start := time.Now()
 		res, err := a.analyze(ctx, pid)
+		took := time.Since(start).Round(time.Millisecond)
 		// An analysis holds the whole call graph; give it back before the next.
 		debug.FreeOSMemory()
 		if ctx.Err() != nil {
@@ -179,7 +181,7 @@ func (a *staticAnalyzer) look(ctx context.Context, t staticTarget) {
 		}
 		a.count("ok")
 		e := executableOf(res, path, now)
-		a.log.Info("executable analyzed", "pod", t.key.namespace+"/"+t.key.pod, "container", t.key.container, "executable", e.Path, "objects", e.Objects)
+		a.log.Info("executable analyzed", "pod", t.key.namespace+"/"+t.key.pod, "container", t.key.container, "executable", e.Path, "objects", e.Objects, "took", took)
 		a.update(t.key, func(s *snapshot.Static) { s.Merge(&snapshot.Static{Executables: []snapshot.Executable{e}}) })
 	}
 }
