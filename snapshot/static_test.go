@@ -106,3 +106,47 @@ func TestStaticMerge(t *testing.T) {
 		t.Error("Clone shares the syscall lists")
 	}
 }
+
+// FuzzCollectStatic: whatever static part a snapshot decodes with, collect never
+// panics, never adds a dangerous syscall, and every syscall it says it added is
+// allowed by the profile.
+func FuzzCollectStatic(f *testing.F) {
+	s := testSnaps()[0]
+	s.Containers[0].Static = &Static{Looks: 1, First: t0, Last: t0, Executables: []Executable{{Path: "/usr/bin/app",
+		Arches: []StaticArches{{Arch: syscalls.X86_64, Syscalls: []string{"fsync", "ptrace", "read"}}}}}, Errors: []string{"x"}}
+	good, err := json.Marshal(s)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`{"node":"n","containers":[{"container":"c","arch":"SCMP_ARCH_X86_64","syscalls":[["read",1,0,0]],"static":{"looks":1,"executables":[{"path":"/a","arches":[{"arch":"SCMP_ARCH_AARCH64","syscalls":["openat","nosuchcall","bpf"]}]}]}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Decode("fuzz", data)
+		if err != nil {
+			return
+		}
+		cs, err := Collect([]Snapshot{s}, Options{Static: true, Runtime: "none"})
+		if err != nil {
+			return
+		}
+		for _, c := range cs {
+			if c.Profile == nil || c.Static == nil {
+				continue
+			}
+			allowed := map[string]bool{}
+			for _, r := range c.Profile.Syscalls {
+				for _, n := range r.Names {
+					allowed[n] = true
+				}
+			}
+			for _, n := range c.Static.Added {
+				if _, bad := syscalls.Dangerous(n); bad {
+					t.Fatalf("dangerous %s added", n)
+				}
+				if !allowed[n] {
+					t.Fatalf("%s said added, not in the profile", n)
+				}
+			}
+		}
+	})
+}

@@ -148,6 +148,9 @@ func writeRecordStatus(out io.Writer, req kube.RecordingRequest, snaps []snapsho
 			} else if c.AllTasks {
 				note = "every task of the cgroup counted: the runtime's set-up may be included"
 			}
+			if st := staticNote(c.Static); st != "" {
+				note = strings.TrimPrefix(note+"; "+st, "; ")
+			}
 			fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%d\t%d\t%s\t%s\n", s.Node, c.Namespace, c.Pod, c.Container, len(c.Syscalls), calls, written, note)
 		}
 		for _, p := range s.Pods {
@@ -192,4 +195,16 @@ func writeRecordStatus(out io.Writer, req kube.RecordingRequest, snaps []snapsho
 		}
 	}
 	return nil
+}
+
+// staticNote says what the agent's static analysis found of a container so far.
+func staticNote(s *snapshot.Static) string {
+	if s == nil {
+		return ""
+	}
+	note := fmt.Sprintf("static: %d executable(s) analyzed in %d look(s)", len(s.Executables), s.Looks)
+	if n := len(s.Errors) + s.ErrorsDropped; n > 0 {
+		note += fmt.Sprintf(", %d error(s): %s", n, s.Errors[0])
+	}
+	return note
 }

@@ -38,14 +38,16 @@ func TestRecordStatusText(t *testing.T) {
 	req := kube.RecordingRequest{Name: "recording-x", Namespace: "shop", Selector: "app=web", Target: "deploy/web", Stopped: now.Add(-time.Hour)}
 	snaps := []snapshot.Snapshot{
 		{Node: "n1", Written: now, Dropped: 2, Containers: []snapshot.Container{{Namespace: "shop", Pod: "web-1", Container: "app",
-			Syscalls: []snapshot.Seen{{Name: "read", Count: 4}, {Name: "write", Count: 3}}}}},
+			Syscalls: []snapshot.Seen{{Name: "read", Count: 4}, {Name: "write", Count: 3}},
+			Static:   &snapshot.Static{Looks: 3, Executables: []snapshot.Executable{{Path: "/bin/app"}}, Errors: []string{"/bin/helper: not ELF"}}}}},
 		{Node: "n2", Written: now},
 	}
 	var out bytes.Buffer
 	if err := writeRecordStatus(&out, req, snaps, now); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"stopped 2026-05-01T11:00:00Z", "shop/web-1", "  2  ", "7", "2 container(s) left out", "no matching pod on this node"} {
+	for _, want := range []string{"stopped 2026-05-01T11:00:00Z", "shop/web-1", "  2  ", "7", "2 container(s) left out", "no matching pod on this node",
+		"static: 1 executable(s) analyzed in 3 look(s), 1 error(s): /bin/helper: not ELF"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("status lacks %q:\n%s", want, out.String())
 		}
