@@ -357,6 +357,10 @@ func TestK8sInstallRecordFlags(t *testing.T) {
 		{[]string{"k8s", "install", "--cgroup-root", "/sys/fs/cgroup/unified"}, "--cgroup-root is only for --record"},
 		{[]string{"k8s", "install", "--snapshot-interval", "5s"}, "--snapshot-interval is only for --record"},
 		{[]string{"k8s", "install", "--record", "--cgroup-root", "unified"}, "must be an absolute path"},
+		{[]string{"k8s", "install", "--record-static"}, "--record-static is only for --record"},
+		{[]string{"agent", "--record-static", "--kubeconfig", "/nonexistent", "--node-name", "n"}, "--record-static analyzes what --record records"},
+		{[]string{"agent", "--record", "--record-static", "--analysis-cache", "rel", "--kubeconfig", "/nonexistent", "--node-name", "n"}, "must be an absolute path"},
+		{[]string{"k8s", "record", "collect", "x", "-o", "/nonexistent", "--complete", "maybe"}, "want static or none"},
 	} {
 		if _, errOut, code := execCLI(t, "", tt.args...); code != 2 || !strings.Contains(errOut, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, errOut, tt.want)
