@@ -741,10 +741,14 @@ func TestCgroupRecorderRuncExecAsRoot(t *testing.T) {
 	}
 	t.Cleanup(func() { exec.Command(runc, "--root", state, "delete", "--force", id).Run() })
 	cg := filepath.Join(cgroupRoot(t), rel, "ctr")
-	before, ok := countOf(t, r, cgroupID(t, cg))
-	if !ok {
-		t.Fatal("the container's cgroup is not counted")
-	}
+	// runc run --detach returns once it has told runc init to go on, maybe before the
+	// entrypoint's exec: wait until sleep sleeps, its start-up counted and done.
+	var before record.CgroupCount
+	waitFor(t, "the entrypoint to sleep", func() bool {
+		c, ok := countOf(t, r, cgroupID(t, cg))
+		before = c
+		return ok && c.Calls[native("execve")] == 1 && (c.Calls[native("nanosleep")] > 0 || c.Calls[native("clock_nanosleep")] > 0)
+	})
 	if before.Calls[native("uname")] != 0 {
 		t.Fatalf("uname counted before runc exec: %v", before.Calls)
 	}
