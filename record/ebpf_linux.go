@@ -437,11 +437,14 @@ func recordEBPF(ctx context.Context, argv []string, opts Options) (*Result, erro
 		// killed with its cgroup by the next recording (sweepStale).
 		SysProcAttr: &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cg.fd, Pdeathsig: syscall.SIGKILL},
 	}
+	// Started first: the command's first exec and what it maps must not happen before
+	// the scanner's programs are attached.
+	scanner := startObjectScanner(cg.dir, cg.id)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
+		scanner.stop()
 		return nil, fmt.Errorf("starting %s: %w", argv[0], err)
 	}
-	scanner := startObjectScanner(cg.dir)
 	// A stop request goes to every process of the command, not just the first: a
 	// shell's children would otherwise run on and the recording never end. What is
 	// still running stopGrace later is killed.
@@ -593,7 +596,7 @@ func Existing(ctx context.Context, t Target, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer p.close()
-	scanner := startObjectScanner(mount + cgPath)
+	scanner := startObjectScanner(mount+cgPath, id)
 	start := time.Now()
 	if opts.Progress != nil {
 		done := make(chan struct{})

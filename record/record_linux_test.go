@@ -778,3 +778,42 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestRecordObjectsOfShortProcessesAsRoot: programs that run for less than eBPF mode's
+// scan interval are still named, with the module one of them dlopen'ed: a wrapper that
+// runs the real program (env here, a shell, nice) must not leave completion with the
+// wrapper alone. Several rounds, because a scan may happen to fall in the right moment.
+func TestRecordObjectsOfShortProcessesAsRoot(t *testing.T) {
+	needRoot(t)
+	needTool(t, "/usr/bin/python3")
+	want := map[string]func(string) bool{}
+	for _, exe := range []string{"/usr/bin/env", "/usr/bin/python3", "/bin/true"} {
+		real, err := filepath.EvalSymlinks(exe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[real] = func(p string) bool { return p == real }
+	}
+	want["the dlopen'ed _ssl module"] = func(p string) bool { return strings.Contains(p, "lib-dynload/_ssl.") }
+	argv := []string{"/bin/sh", "-c", "/usr/bin/env /usr/bin/python3 -S -c 'import _ssl'; /bin/true"}
+	for _, mode := range []record.Mode{record.ModePtrace, record.ModeEBPF} {
+		rounds := 1
+		if mode == record.ModeEBPF {
+			rounds = 5
+		}
+		t.Run(string(mode), func(t *testing.T) {
+			for round := range rounds {
+				res, err := record.Command(context.Background(), argv, record.Options{Mode: mode})
+				if err != nil {
+					t.Fatal(err)
+				}
+				objs := res.Recording.Objects
+				for what, pred := range want {
+					if !slices.ContainsFunc(objs, pred) {
+						t.Errorf("round %d: %s missing from the objects %q", round, what, objs)
+					}
+				}
+			}
+		})
+	}
+}
