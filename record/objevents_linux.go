@@ -52,9 +52,9 @@ func mmapProtOffset(native syscalls.Arch) (int16, bool) {
 type objectEvents struct {
 	events  *ebpf.Map
 	pending *ebpf.Map // threads that mapped a file executable and have not made a syscall since
-	progs  []*ebpf.Program
-	links  []link.Link
-	reader *ringbuf.Reader
+	progs   []*ebpf.Program
+	links   []link.Link
+	reader  *ringbuf.Reader
 }
 
 // loadObjectEvents attaches the exec and mmap programs for cgroup cgid. An error means

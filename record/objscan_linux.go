@@ -23,11 +23,11 @@ type objectScanner struct {
 	dir    string
 	events *objectEvents // nil: polling only
 	evDone chan struct{}
-	done chan struct{}
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	set  ObjectSet
-	self string
+	done   chan struct{}
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	set    ObjectSet
+	self   string
 }
 
 func startObjectScanner(cgroupDir string, cgid uint64) *objectScanner {
