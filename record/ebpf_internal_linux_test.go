@@ -24,7 +24,7 @@ func TestRawTracepointFallbackAsRoot(t *testing.T) {
 	}
 	forceRawTracepoint = true
 	defer func() { forceRawTracepoint = false }()
-	p, err := loadCounter(1, false)
+	p, err := loadCounter(1, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

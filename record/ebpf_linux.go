@@ -102,7 +102,8 @@ type bpfProgram struct {
 // loadCounter loads the program that counts the syscalls of cgroup cgid. With
 // waitExec, counting starts at the first execve seen in the cgroup (the command's own),
 // so what the launcher does between fork and exec is not counted.
-func loadCounter(cgid uint64, waitExec bool) (*bpfProgram, error) {
+// With events, the program also reports executable mappings there (objevents_linux.go).
+func loadCounter(cgid uint64, waitExec bool, events *ebpf.Map) (*bpfProgram, error) {
 	counts, err := ebpf.NewMap(&ebpf.MapSpec{
 		Name: "sc_counts", Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: uint32(singleLayout.size()),
 	})
@@ -123,7 +124,7 @@ func loadCounter(cgid uint64, waitExec bool) (*bpfProgram, error) {
 			return nil, err
 		}
 	}
-	prog, l, err := attachCounter(cgid, counts, state)
+	prog, l, err := attachCounter(cgid, counts, state, events)
 	if err != nil {
 		counts.Close()
 		state.Close()
@@ -136,10 +137,14 @@ func loadCounter(cgid uint64, waitExec bool) (*bpfProgram, error) {
 var forceRawTracepoint = false
 
 // attachCounter loads the single-cgroup counting program and attaches it to sys_enter.
-func attachCounter(cgid uint64, counts, state *ebpf.Map) (*ebpf.Program, link.Link, error) {
+func attachCounter(cgid uint64, counts, state, events *ebpf.Map) (*ebpf.Program, link.Link, error) {
 	execve, _ := syscalls.Number(syscalls.Native(), "execve")
+	eventsFD := -1
+	if events != nil {
+		eventsFD = events.FD()
+	}
 	return attachRawTracepoint("sc_count", "sys_enter", func(typed bool) asm.Instructions {
-		return counterInstructions(cgid, execve, counts.FD(), state.FD(), syscalls.Native(), typed)
+		return counterInstructions(cgid, execve, counts.FD(), state.FD(), eventsFD, syscalls.Native(), typed)
 	})
 }
 
@@ -179,8 +184,9 @@ func attachRawTracepoint(name, tp string, insns func(typed bool) asm.Instruction
 //	if (bpf_get_current_cgroup_id() != CGID) return 0;
 //	nr = ctx->args[1];
 //	if (!state->started) { if (nr != EXECVE) return 0; state->started = 1; }
+//	mmap events (mmapEventInstructions), where eventsFD is not -1
 //	counts[counterIndex(singleLayout, regs, nr)]++;   // per-CPU
-func counterInstructions(cgid uint64, execve, countsFD, stateFD int, native syscalls.Arch, typed bool) asm.Instructions {
+func counterInstructions(cgid uint64, execve, countsFD, stateFD, eventsFD int, native syscalls.Arch, typed bool) asm.Instructions {
 	regs := sysEnterRegs(typed)
 	insns := asm.Instructions{
 		asm.Mov.Reg(asm.R6, asm.R1), // ctx: struct bpf_raw_tracepoint_args
@@ -197,7 +203,17 @@ func counterInstructions(cgid uint64, execve, countsFD, stateFD int, native sysc
 		asm.StoreMem(asm.R8, 0, asm.R1, asm.DWord),
 	}
 	index := counterIndex(singleLayout, native, regs)
-	index[0] = index[0].WithSymbol("count")
+	index[0] = index[0].WithSymbol("index_start")
+	var events asm.Instructions
+	if eventsFD >= 0 {
+		events = mmapEventInstructions(eventsFD, native, regs, "index_start")
+	}
+	if len(events) > 0 {
+		events[0] = events[0].WithSymbol("count")
+	} else {
+		index[0] = index[0].WithSymbol("count")
+	}
+	insns = append(insns, events...)
 	insns = append(insns, index...)
 	insns = append(insns,
 		asm.StoreMem(asm.R10, -4, asm.R1, asm.Word),
@@ -398,7 +414,7 @@ func ebpfAvailable() error {
 			ebpfErr = unavailable(err)
 			return
 		}
-		p, err := loadCounter(^uint64(0), false)
+		p, err := loadCounter(^uint64(0), false, nil)
 		if err != nil {
 			ebpfErr = unavailable(err)
 			return
@@ -424,8 +440,14 @@ func recordEBPF(ctx context.Context, argv []string, opts Options) (*Result, erro
 		return nil, unavailable(err)
 	}
 	defer cg.remove()
-	p, err := loadCounter(cg.id, true)
+	// Without the event programs (no ring buffer before Linux 5.8) the scanner polls.
+	oe, oeErr := loadObjectEvents(cg.id)
+	if oeErr != nil {
+		oe = nil
+	}
+	p, err := loadCounter(cg.id, true, oe.ring())
 	if err != nil {
+		oe.close()
 		return nil, unavailable(err)
 	}
 	defer p.close()
@@ -439,7 +461,7 @@ func recordEBPF(ctx context.Context, argv []string, opts Options) (*Result, erro
 	}
 	// Started first: the command's first exec and what it maps must not happen before
 	// the scanner's programs are attached.
-	scanner := startObjectScanner(cg.dir, cg.id)
+	scanner := startObjectScanner(cg.dir, oe)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		scanner.stop()
@@ -591,12 +613,17 @@ func Existing(ctx context.Context, t Target, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cgroup %s: %w", cgPath, err)
 	}
-	p, err := loadCounter(id, false)
+	oe, oeErr := loadObjectEvents(id)
+	if oeErr != nil {
+		oe = nil
+	}
+	p, err := loadCounter(id, false, oe.ring())
 	if err != nil {
+		oe.close()
 		return nil, err
 	}
 	defer p.close()
-	scanner := startObjectScanner(mount+cgPath, id)
+	scanner := startObjectScanner(mount+cgPath, oe)
 	start := time.Now()
 	if opts.Progress != nil {
 		done := make(chan struct{})

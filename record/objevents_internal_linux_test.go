@@ -1,9 +1,12 @@
 package record
 
 import (
+	"context"
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -83,4 +86,37 @@ func TestExecPath(t *testing.T) {
 			t.Errorf("execPath(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// TestObjectEventsAsRoot: the exec and mmap events load and report with the counting
+// program attached either way (tp_btf, or the plain raw tracepoint of older kernels),
+// and name a module dlopen'ed by a process that lived a few milliseconds.
+func TestObjectEventsAsRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("eBPF needs root")
+	}
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		t.Skip("python3 is not installed")
+	}
+	for _, raw := range []bool{false, true} {
+		forceRawTracepoint = raw
+		oe, err := loadObjectEvents(1)
+		if err != nil {
+			t.Fatalf("raw tracepoint %v: %v", raw, err)
+		}
+		p, err := loadCounter(1, false, oe.ring())
+		if err != nil {
+			t.Fatalf("raw tracepoint %v: counter with mmap events: %v", raw, err)
+		}
+		p.close()
+		oe.close()
+		res, err := Command(context.Background(), []string{"/bin/sh", "-c", "/usr/bin/python3 -S -c 'import _ssl'"}, Options{Mode: ModeEBPF})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(res.Recording.Objects, func(p string) bool { return strings.Contains(p, "lib-dynload/_ssl.") }) {
+			t.Errorf("raw tracepoint %v: the dlopen'ed _ssl module is missing from %q", raw, res.Recording.Objects)
+		}
+	}
+	forceRawTracepoint = false
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -36,40 +37,23 @@ const (
 // protExec is PROT_EXEC, the same on x86_64 and aarch64.
 const protExec = 4
 
-// mmapProtOffset is where mmap's third argument (prot) sits in pt_regs: rdx on x86_64,
-// regs[2] on aarch64.
-func mmapProtOffset(native syscalls.Arch) (int16, bool) {
-	switch native {
-	case syscalls.X86_64:
-		return 96, true
-	case syscalls.AArch64:
-		return 16, true
-	}
-	return 0, false
-}
-
-// objectEvents is the pair of programs and the ring buffer they write to.
+// objectEvents is the programs and the ring buffer they write to.
 type objectEvents struct {
-	events  *ebpf.Map
-	pending *ebpf.Map // threads that mapped a file executable and have not made a syscall since
-	progs   []*ebpf.Program
-	links   []link.Link
-	reader  *ringbuf.Reader
+	events *ebpf.Map
+	progs  []*ebpf.Program
+	links  []link.Link
+	reader *ringbuf.Reader
 }
 
-// loadObjectEvents attaches the exec and mmap programs for cgroup cgid. An error means
-// the scanner polls only (kernels before 5.8 have no ring buffer).
+// loadObjectEvents creates the ring buffer and attaches the exec program for cgroup
+// cgid; loadCounter adds the mmap events to the counting program. An error means the
+// scanner polls only (kernels before 5.8 have no ring buffer).
 func loadObjectEvents(cgid uint64) (*objectEvents, error) {
 	events, err := ebpf.NewMap(&ebpf.MapSpec{Name: "sc_objevents", Type: ebpf.RingBuf, MaxEntries: 1 << 20})
 	if err != nil {
 		return nil, fmt.Errorf("creating the object event ring buffer: %w", err)
 	}
 	oe := &objectEvents{events: events}
-	oe.pending, err = ebpf.NewMap(&ebpf.MapSpec{Name: "sc_objpending", Type: ebpf.LRUHash, KeySize: 8, ValueSize: 8, MaxEntries: 4096})
-	if err != nil {
-		oe.close()
-		return nil, fmt.Errorf("creating the pending mmap map: %w", err)
-	}
 	filenameOff, offErr := binprmFilenameOffset()
 	execProg, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 		Name: "sc_obj_exec", Type: ebpf.RawTracepoint, License: "GPL",
@@ -86,19 +70,6 @@ func loadObjectEvents(cgid uint64) (*objectEvents, error) {
 		return nil, fmt.Errorf("attaching to sched_process_exec: %w", err)
 	}
 	oe.links = append(oe.links, l)
-	native := syscalls.Native()
-	mmapNr, _ := syscalls.Number(native, "mmap")
-	if protOff, ok := mmapProtOffset(native); ok && mmapNr >= 0 {
-		prog, l, err := attachRawTracepoint("sc_obj_mmap", "sys_enter", func(typed bool) asm.Instructions {
-			return mmapEventInstructions(cgid, events.FD(), oe.pending.FD(), mmapNr, protOff, sysEnterRegs(typed))
-		})
-		if err != nil {
-			oe.close()
-			return nil, err
-		}
-		oe.progs = append(oe.progs, prog)
-		oe.links = append(oe.links, l)
-	}
 	oe.reader, err = ringbuf.NewReader(events)
 	if err != nil {
 		oe.close()
@@ -107,13 +78,24 @@ func loadObjectEvents(cgid uint64) (*objectEvents, error) {
 	return oe, nil
 }
 
-// binprmFilenameOffset is the offset of linux_binprm.filename, from the kernel's BTF.
+var (
+	binprmOnce sync.Once
+	binprmOff  uint32
+	binprmErr  error
+)
+
+// binprmFilenameOffset is the offset of linux_binprm.filename, from the kernel's BTF
+// (read once: it takes some 20 ms).
 func binprmFilenameOffset() (uint32, error) {
-	spec, err := btf.LoadKernelSpec()
-	if err != nil {
-		return 0, err
-	}
-	return fieldOffset(spec, "linux_binprm", "filename")
+	binprmOnce.Do(func() {
+		spec, err := btf.LoadKernelSpec()
+		if err != nil {
+			binprmErr = err
+			return
+		}
+		binprmOff, binprmErr = fieldOffset(spec, "linux_binprm", "filename")
+	})
+	return binprmOff, binprmErr
 }
 
 // execEventInstructions is the sched_process_exec program (ctx->args: task, old_pid,
@@ -160,39 +142,43 @@ func execEventInstructions(cgid uint64, eventsFD int, filenameOff uint32, withPa
 	return append(insns, emitEvent(eventsFD, ev, size)...)
 }
 
-// mmapEventInstructions is the sys_enter program that reports a process that mapped a
-// file executable. It reports at the thread's next syscall, when the mmap is done and
-// /proc/PID/maps shows the file:
+// mmapProtOffset is where mmap's third argument (prot) sits in pt_regs: rdx on x86_64,
+// regs[2] on aarch64.
+func mmapProtOffset(native syscalls.Arch) (int16, bool) {
+	switch native {
+	case syscalls.X86_64:
+		return 96, true
+	case syscalls.AArch64:
+		return 16, true
+	}
+	return 0, false
+}
+
+// mmapEventInstructions is inserted in the counting program, which runs at every
+// syscall of the cgroup with the number in r7 and the context in r6 (both kept): it
+// reports a process that maps something executable, then falls through to the label
+// next. The mapping is not there yet when the event is sent: the scanner reads the
+// process's mappings at once and again a moment later (objectScanner.handle). A
+// separate program would cost every syscall of the machine a second dispatch.
 //
-//	if (bpf_get_current_cgroup_id() != CGID) return 0;
-//	tid = bpf_get_current_pid_tgid();
-//	if (bpf_map_lookup_elem(&pending, &tid)) {
-//		bpf_map_delete_elem(&pending, &tid);
-//		ev.pid = tid >> 32; ev.kind = MMAP; bpf_ringbuf_output(&events, &ev, 8, 0);
+//	if (nr == MMAP && (regs->PROT & PROT_EXEC)) {
+//		ev.pid = bpf_get_current_pid_tgid() >> 32; ev.kind = MMAP;
+//		bpf_ringbuf_output(&events, &ev, 8, 0);
 //	}
-//	if (ctx->args[1] == MMAP && (regs->PROT & PROT_EXEC)) bpf_map_update_elem(&pending, &tid, &one, BPF_ANY);
-func mmapEventInstructions(cgid uint64, eventsFD, pendingFD, mmapNr int, protOff int16, regs regsSource) asm.Instructions {
-	// Stack: the event at r10-8, readRegs' scratch at r10-16, the key at r10-24, the
-	// value at r10-32.
-	insns := asm.Instructions{
-		asm.Mov.Reg(asm.R6, asm.R1),
-		asm.FnGetCurrentCgroupId.Call(),
-		asm.LoadImm(asm.R1, int64(cgid), asm.DWord),
-		asm.JNE.Reg(asm.R0, asm.R1, "out"),
+func mmapEventInstructions(eventsFD int, native syscalls.Arch, regs regsSource, next string) asm.Instructions {
+	mmapNr, _ := syscalls.Number(native, "mmap")
+	protOff, ok := mmapProtOffset(native)
+	if !ok || mmapNr < 0 {
+		return nil
+	}
+	insns := asm.Instructions{asm.JNE.Imm(asm.R7, int32(mmapNr), next)}
+	insns = append(insns, readRegs(protOff, asm.DWord, "", regs)...)
+	return append(insns,
+		asm.And.Imm(asm.R1, protExec),
+		asm.JEq.Imm(asm.R1, 0, next),
 		asm.FnGetCurrentPidTgid.Call(),
-		asm.StoreMem(asm.R10, -24, asm.R0, asm.DWord),
-		asm.LoadMapPtr(asm.R1, pendingFD),
-		asm.Mov.Reg(asm.R2, asm.R10),
-		asm.Add.Imm(asm.R2, -24),
-		asm.FnMapLookupElem.Call(),
-		asm.JEq.Imm(asm.R0, 0, "check"),
-		asm.LoadMapPtr(asm.R1, pendingFD),
-		asm.Mov.Reg(asm.R2, asm.R10),
-		asm.Add.Imm(asm.R2, -24),
-		asm.FnMapDeleteElem.Call(),
-		asm.LoadMem(asm.R1, asm.R10, -24, asm.DWord),
-		asm.RSh.Imm(asm.R1, 32),
-		asm.StoreMem(asm.R10, -8, asm.R1, asm.Word),
+		asm.RSh.Imm(asm.R0, 32),
+		asm.StoreMem(asm.R10, -8, asm.R0, asm.Word),
 		asm.Mov.Imm(asm.R1, objEventMmap),
 		asm.StoreMem(asm.R10, -4, asm.R1, asm.Word),
 		asm.LoadMapPtr(asm.R1, eventsFD),
@@ -201,24 +187,6 @@ func mmapEventInstructions(cgid uint64, eventsFD, pendingFD, mmapNr int, protOff
 		asm.Mov.Imm(asm.R3, 8),
 		asm.Mov.Imm(asm.R4, 0),
 		asm.FnRingbufOutput.Call(),
-		asm.LoadMem(asm.R7, asm.R6, 8, asm.DWord).WithSymbol("check"), // args[1]: the syscall number
-		asm.JNE.Imm(asm.R7, int32(mmapNr), "out"),
-	}
-	insns = append(insns, readRegs(protOff, asm.DWord, "", regs)...)
-	return append(insns,
-		asm.And.Imm(asm.R1, protExec),
-		asm.JEq.Imm(asm.R1, 0, "out"),
-		asm.Mov.Imm(asm.R1, 1),
-		asm.StoreMem(asm.R10, -32, asm.R1, asm.DWord),
-		asm.LoadMapPtr(asm.R1, pendingFD),
-		asm.Mov.Reg(asm.R2, asm.R10),
-		asm.Add.Imm(asm.R2, -24),
-		asm.Mov.Reg(asm.R3, asm.R10),
-		asm.Add.Imm(asm.R3, -32),
-		asm.Mov.Imm(asm.R4, 0), // BPF_ANY
-		asm.FnMapUpdateElem.Call(),
-		asm.Mov.Imm(asm.R0, 0).WithSymbol("out"),
-		asm.Return(),
 	)
 }
 
@@ -283,7 +251,18 @@ func (oe *objectEvents) run(handle func(objectEvent)) {
 // flush makes run handle the events queued so far and then return.
 func (oe *objectEvents) flush() { oe.reader.Flush() }
 
+// ring is the ring buffer the counting program writes mmap events to; nil for none.
+func (oe *objectEvents) ring() *ebpf.Map {
+	if oe == nil {
+		return nil
+	}
+	return oe.events
+}
+
 func (oe *objectEvents) close() {
+	if oe == nil {
+		return
+	}
 	if oe.reader != nil {
 		oe.reader.Close()
 	}
@@ -292,9 +271,6 @@ func (oe *objectEvents) close() {
 	}
 	for _, p := range oe.progs {
 		p.Close()
-	}
-	if oe.pending != nil {
-		oe.pending.Close()
 	}
 	oe.events.Close()
 }

@@ -28,19 +28,29 @@ type objectScanner struct {
 	mu     sync.Mutex
 	set    ObjectSet
 	self   string
+	// later holds the processes to read again mmapRescanDelay after an mmap event;
+	// timers counts those reads, which stop waits for.
+	later  map[int]bool
+	timers sync.WaitGroup
 }
 
-func startObjectScanner(cgroupDir string, cgid uint64) *objectScanner {
-	s := &objectScanner{dir: cgroupDir, done: make(chan struct{}), set: ObjectSet{}}
+// mmapRescanDelay is how long after an mmap event a process's mappings are read again:
+// the event comes when mmap starts, and the loader maps a library's segments one after
+// the other; the second read sees them done.
+const mmapRescanDelay = 2 * time.Millisecond
+
+// startObjectScanner starts polling cgroupDir, and handling what events report (nil:
+// polling only).
+func startObjectScanner(cgroupDir string, events *objectEvents) *objectScanner {
+	s := &objectScanner{dir: cgroupDir, done: make(chan struct{}), set: ObjectSet{}, later: map[int]bool{}}
 	// A process still running our own binary is the command between fork and exec:
 	// what it maps is seccompctl, not the command.
 	s.self, _ = os.Executable()
-	// Without the event programs (no ring buffer before Linux 5.8) the scanner polls.
-	if ev, err := loadObjectEvents(cgid); err == nil {
-		s.events, s.evDone = ev, make(chan struct{})
+	if events != nil {
+		s.events, s.evDone = events, make(chan struct{})
 		go func() {
 			defer close(s.evDone)
-			ev.run(s.handle)
+			events.run(s.handle)
 		}()
 	}
 	s.wg.Add(1)
@@ -84,17 +94,42 @@ func (s *objectScanner) scan() {
 }
 
 // handle reads what an event names: the path exec'd, and the process's executable and
-// mappings while it still runs.
+// mappings while it still runs (for an mmap, now and once more a moment later).
 func (s *objectScanner) handle(ev objectEvent) {
-	var found []string
 	if ev.kind == objEventExec {
-		found = append(found, execPath(ev.pid, ev.path))
+		p := execPath(ev.pid, ev.path)
+		s.mu.Lock()
+		s.set.Add(p)
+		s.mu.Unlock()
 	}
-	if objs := processObjects(ev.pid); len(objs) == 0 || objs[0] != s.self {
-		found = append(found, objs...)
+	s.scanPid(ev.pid)
+	if ev.kind != objEventMmap {
+		return
 	}
 	s.mu.Lock()
-	s.set.Add(found...)
+	defer s.mu.Unlock()
+	if s.later[ev.pid] {
+		return
+	}
+	s.later[ev.pid] = true
+	s.timers.Add(1)
+	time.AfterFunc(mmapRescanDelay, func() {
+		defer s.timers.Done()
+		s.mu.Lock()
+		delete(s.later, ev.pid)
+		s.mu.Unlock()
+		s.scanPid(ev.pid)
+	})
+}
+
+// scanPid reads one process's executable and mappings.
+func (s *objectScanner) scanPid(pid int) {
+	objs := processObjects(pid)
+	if len(objs) > 0 && objs[0] == s.self {
+		return
+	}
+	s.mu.Lock()
+	s.set.Add(objs...)
 	s.mu.Unlock()
 }
 
@@ -104,7 +139,10 @@ func (s *objectScanner) stop() []string {
 	if s.events != nil {
 		s.events.flush()
 		<-s.evDone
-		s.events.close()
+		s.timers.Wait()
+		// Detaching waits for the kernel to quiesce (some 100 ms): nothing is read
+		// from the programs any more, so the recording need not wait for it.
+		go s.events.close()
 	}
 	close(s.done)
 	s.wg.Wait()

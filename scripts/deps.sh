@@ -20,6 +20,11 @@ packages=(
 	nginx-light     # test/heldout: a file server (directory listing, large and compressed files)
 	sqlite3         # test/heldout: a database switched to WAL
 	memcached       # test/heldout: a cache server (LRU crawler)
+	ripgrep         # test/heldout: a Rust program with threads
+	7zip            # test/heldout: a C++ program with threads (7zz)
+	fio             # test/heldout: I/O engines chosen by flag (libaio, mmap, POSIX AIO, splice)
+	lighttpd        # test/heldout: a server whose modules are dlopen'ed as its configuration names them
+	dnsmasq-base    # test/heldout: a DNS server that forks per TCP connection
 	musl-tools      # analyze: a static musl test program for the static analyzer
 	chromium        # report: the HTML report is loaded and checked in headless chromium (internal/cli)
 )
