@@ -29,8 +29,9 @@ type program struct {
 	name string
 	// bin is the program's executable, from the Debian package pkg.
 	bin, pkg string
-	// setup prepares dir and returns the command line; port is free for servers.
-	setup func(t *testing.T, dir string, port int) []string
+	// setup prepares dir and returns the command line of the training or the broad use;
+	// port is free for servers.
+	setup func(t *testing.T, dir string, port int, training bool) []string
 	// stdin, for programs that read their work from it; nil for servers.
 	stdin func(dir string, training bool) string
 	// server programs run until stopSig is sent to them, once ready says they are up.
@@ -42,7 +43,7 @@ type program struct {
 }
 
 func programs() []program {
-	return []program{redis(), nginx(), sqlite(), etcd(), memcached()}
+	return []program{redis(), nginx(), sqlite(), etcd(), memcached(), python(), ripgrep(), sevenZip(), fio(), lighttpd(), dnsmasq()}
 }
 
 // TestHeldOutAsRoot records each program during its training use, runs its broad use
@@ -106,7 +107,7 @@ func drive(t *testing.T, p program, dir string, training bool, verb ...string) (
 		use = p.train
 	}
 	port := freePort(t)
-	argv := p.setup(t, dir, port)
+	argv := p.setup(t, dir, port, training)
 	cmd := exec.Command(seccompctlPath, append(append(verb, "--"), argv...)...)
 	cmd.Dir = dir
 	var out, errOut bytes.Buffer
@@ -264,7 +265,7 @@ func redis() program {
 	}
 	return program{
 		name: "redis-server", bin: "/usr/bin/redis-server", pkg: "redis-server", stopSig: syscall.SIGTERM,
-		setup: func(t *testing.T, dir string, port int) []string {
+		setup: func(t *testing.T, dir string, port int, _ bool) []string {
 			return []string{"/usr/bin/redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"}
 		},
 		ready: func(port int) error {
@@ -333,7 +334,7 @@ func nginx() program {
 	text := strings.Repeat("the quick brown fox jumps over the lazy dog\n", 20000)
 	return program{
 		name: "nginx", bin: "/usr/sbin/nginx", pkg: "nginx-light", stopSig: syscall.SIGQUIT,
-		setup: func(t *testing.T, dir string, port int) []string {
+		setup: func(t *testing.T, dir string, port int, _ bool) []string {
 			writeFile(t, filepath.Join(dir, "www/small.txt"), "hello\n")
 			writeFile(t, filepath.Join(dir, "www/large.bin"), string(large))
 			writeFile(t, filepath.Join(dir, "www/text.txt"), text)
@@ -417,7 +418,7 @@ pragma integrity_check;
 `
 	return program{
 		name: "sqlite3", bin: "/usr/bin/sqlite3", pkg: "sqlite3",
-		setup: func(t *testing.T, dir string, port int) []string {
+		setup: func(t *testing.T, dir string, port int, _ bool) []string {
 			return []string{"/usr/bin/sqlite3", filepath.Join(dir, "db.sqlite")}
 		},
 		stdin: func(dir string, training bool) string {
@@ -465,7 +466,7 @@ func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) 
 func etcd() program {
 	return program{
 		name: "etcd", bin: "/usr/bin/etcd", pkg: "etcd-server", stopSig: syscall.SIGTERM,
-		setup: func(t *testing.T, dir string, port int) []string {
+		setup: func(t *testing.T, dir string, port int, _ bool) []string {
 			peer := freePort(t)
 			c, p := fmt.Sprintf("http://127.0.0.1:%d", port), fmt.Sprintf("http://127.0.0.1:%d", peer)
 			return []string{"/usr/bin/etcd", "--data-dir", filepath.Join(dir, "data"), "--name", "heldout",
@@ -553,7 +554,7 @@ func memcached() program {
 	}
 	return program{
 		name: "memcached", bin: "/usr/bin/memcached", pkg: "memcached", stopSig: syscall.SIGTERM,
-		setup: func(t *testing.T, dir string, port int) []string {
+		setup: func(t *testing.T, dir string, port int, _ bool) []string {
 			return []string{"/usr/bin/memcached", "-U", "0", "-l", "127.0.0.1", "-p", strconv.Itoa(port), "-u", "root"}
 		},
 		ready: func(port int) error { _, err := session(port, "get ready"); return err },
