@@ -79,6 +79,8 @@ func TestExecPath(t *testing.T) {
 		{"/bin/sh", sh},
 		{rel, sh}, // relative to the process's working directory
 		{script, ""},
+		{"/proc/self/exe", ""}, // the exec'ing process's own file, not ours: the scan names it
+		{"/dev/fd/3", ""},
 		{filepath.Join(dir, "missing"), ""},
 		{"", ""},
 	} {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/cilium/ebpf"
@@ -281,7 +282,10 @@ func (oe *objectEvents) close() {
 // and are left out: the interpreter is what runs, and the scan reads it from
 // /proc/PID/exe. It returns "" when the path cannot be placed.
 func execPath(pid int, p string) string {
-	if p == "" {
+	if p == "" || strings.HasPrefix(p, "/proc/") || strings.HasPrefix(p, "/dev/fd/") {
+		// /proc/self/exe (busybox runs its applets so), /proc/PID/fd/N and /dev/fd/N
+		// (fexecve) name the file through a process: ours here, not the one that
+		// exec'd. /proc/PID/exe, which the scan reads, names it.
 		return ""
 	}
 	proc := "/proc/" + strconv.Itoa(pid)
