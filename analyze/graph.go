@@ -149,7 +149,40 @@ func walk(pr *program, acc *accumulator) *walker {
 		w.visit(n)
 	}
 	w.notes()
+	w.kernelMade()
 	return w
+}
+
+// restartedBy are the syscalls the kernel resumes with restart_syscall when a signal
+// interrupts them (they return -ERESTART_RESTARTBLOCK: sleeps, poll, futex waits with
+// a timeout). The program's code never holds that call: after a signal handler, or a
+// stop and continue, the kernel points the syscall instruction at restart_syscall, and
+// seccomp filters it like any other. A profile without it turns a stopped and
+// continued sleep into EPERM.
+var restartedBy = []string{"nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "poll", "futex", "futex_time64"}
+
+// kernelMade adds the syscalls the kernel makes on the program's behalf once what
+// triggers them is reachable.
+func (w *walker) kernelMade() {
+	set := w.acc.arches[w.arch.String()]
+	nr, ok := syscalls.Number(w.arch, "restart_syscall")
+	if !ok {
+		return
+	}
+	if _, ok := set[nr]; ok {
+		return
+	}
+	for _, name := range restartedBy {
+		t, ok := syscalls.Number(w.arch, name)
+		if !ok {
+			continue
+		}
+		if r, ok := set[t]; ok {
+			set[nr] = Reachable{Name: "restart_syscall", Nr: nr, Chain: r.Chain,
+				Kernel: fmt.Sprintf("made by the kernel to resume %s after a signal", name)}
+			return
+		}
+	}
 }
 
 func (w *walker) define(key string, n node) {

@@ -37,6 +37,9 @@ type Reachable struct {
 	Name  string  `json:"name"`
 	Nr    int     `json:"nr"`
 	Chain []Frame `json:"chain"` // entry point in the executable → ... → the function holding the site
+	// Kernel says why the kernel makes this call for the program (restart_syscall);
+	// Chain is then that of the call that leads to it.
+	Kernel string `json:"kernel,omitempty"`
 }
 
 // Frame is one function in a chain; Addr is the function's start, or the site itself in
@@ -95,6 +98,13 @@ const (
 // "reachable from sendfile64 in libc.so.6, called by network_write in /usr/sbin/NAME".
 // Unnamed frames are skipped; at most four frames are named.
 func (r Reachable) Why() string {
+	if r.Kernel != "" {
+		return r.Kernel + ", " + r.chainWhy()
+	}
+	return r.chainWhy()
+}
+
+func (r Reachable) chainWhy() string {
 	var parts []string
 	for i := len(r.Chain) - 1; i >= 0 && len(parts) < 4; i-- {
 		f := r.Chain[i]

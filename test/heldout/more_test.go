@@ -24,7 +24,7 @@ import (
 
 // pythonBroad runs what a short script never does: threads, extension modules loaded
 // on import (bz2, lzma, mmap, sqlite3 from lib-dynload), a socket server with a
-// selector (epoll), a timer signal, fork and wait.
+// selector (epoll), a timer signal, fork and wait, a child stopped and continued.
 const pythonBroad = `import os, sys, threading, signal, mmap, zlib, bz2, lzma, sqlite3, socket, selectors, tempfile, shutil, resource, json, hashlib, time
 out = []
 res = []
@@ -56,6 +56,15 @@ pid = os.fork()
 if pid == 0:
     os._exit(7)
 out.append(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+# a child stopped and continued while it waits in poll with a timeout: the kernel
+# resumes the poll with restart_syscall
+import select
+pid = os.fork()
+if pid == 0:
+    select.poll().poll(500)
+    os._exit(8)
+time.sleep(0.1); os.kill(pid, signal.SIGSTOP); time.sleep(0.1); os.kill(pid, signal.SIGCONT)
+out.append(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 out.append(resource.getrlimit(resource.RLIMIT_NOFILE)[0] > 0)
 print(json.dumps(out))
 `
@@ -77,7 +86,7 @@ func python() program {
 		},
 		stdin: func(string, bool) string { return "" },
 		train: wantOutput(`{"a": 1}` + "\n"),
-		broad: wantOutput(`[4, 499500, "ping", 1, 7, true]` + "\n"),
+		broad: wantOutput(`[4, 499500, "ping", 1, 7, 8, true]` + "\n"),
 	}
 }
 
@@ -326,7 +335,8 @@ func wantAddr(port int, proto, name, want string) error {
 
 // dnsmasq answers DNS for a local domain from a hosts file: training asks over UDP;
 // the broad use asks over TCP (dnsmasq forks a child for each TCP connection), asks for
-// a name it does not have (NXDOMAIN), and rereads its hosts file on SIGHUP.
+// a name it does not have (NXDOMAIN), rereads its hosts file on SIGHUP, and is stopped
+// and continued.
 func dnsmasq() program {
 	return program{
 		name: "dnsmasq", bin: "/usr/sbin/dnsmasq", pkg: "dnsmasq-base", stopSig: syscall.SIGTERM,
@@ -359,7 +369,19 @@ func dnsmasq() program {
 			if err := syscall.Kill(server, syscall.SIGHUP); err != nil {
 				return err
 			}
-			return retry(func() error { return wantAddr(port, "tcp", "later.heldout", "10.7.7.7") })
+			if err := retry(func() error { return wantAddr(port, "tcp", "later.heldout", "10.7.7.7") }); err != nil {
+				return err
+			}
+			// Stopped and continued while it waits in poll: the kernel resumes the
+			// poll with restart_syscall, which no code of the program holds.
+			if err := syscall.Kill(server, syscall.SIGSTOP); err != nil {
+				return err
+			}
+			time.Sleep(100 * time.Millisecond)
+			if err := syscall.Kill(server, syscall.SIGCONT); err != nil {
+				return err
+			}
+			return wantAddr(port, "udp", "known.heldout", "10.1.2.3")
 		},
 	}
 }
