@@ -517,6 +517,7 @@ func recordEBPF(ctx context.Context, argv []string, opts Options) (*Result, erro
 		set.Add(abs)
 	}
 	rec.Objects = set.Sorted()
+	rec.ObjectGaps = objectGaps(scanner, oeErr)
 	res.Recording = rec
 	return res, nil
 }
@@ -637,7 +638,17 @@ func Existing(ctx context.Context, t Target, opts Options) (*Result, error) {
 		return nil, err
 	}
 	rec.Objects = objects
+	rec.ObjectGaps = objectGaps(scanner, oeErr)
 	return &Result{Recording: rec, Mode: ModeEBPF, Duration: time.Since(start), Interrupted: true}, nil
+}
+
+// objectGaps says what eBPF mode may have missed of the files run and mapped.
+func objectGaps(s *objectScanner, eventsErr error) []string {
+	gaps := s.gaps()
+	if eventsErr != nil {
+		gaps = append(gaps, fmt.Sprintf("the kernel could not report execs and mappings (%v): the files analyzed are those found by reading every process every %v, and a process that ran between two reads was missed", eventsErr, objectScanInterval))
+	}
+	return gaps
 }
 
 // processCgroup returns pid's cgroup v2 path.

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -32,6 +33,9 @@ type objectScanner struct {
 	// timers counts those reads, which stop waits for.
 	later  map[int]bool
 	timers sync.WaitGroup
+	// gone holds the processes that had exited when they were read again after an
+	// mmap event: what they mapped last may not be in the set.
+	gone map[int]bool
 }
 
 // mmapRescanDelay is how long after an mmap event a process's mappings are read again:
@@ -42,7 +46,7 @@ const mmapRescanDelay = 2 * time.Millisecond
 // startObjectScanner starts polling cgroupDir, and handling what events report (nil:
 // polling only).
 func startObjectScanner(cgroupDir string, events *objectEvents) *objectScanner {
-	s := &objectScanner{dir: cgroupDir, done: make(chan struct{}), set: ObjectSet{}, later: map[int]bool{}}
+	s := &objectScanner{dir: cgroupDir, done: make(chan struct{}), set: ObjectSet{}, later: map[int]bool{}, gone: map[int]bool{}}
 	// A process still running our own binary is the command between fork and exec:
 	// what it maps is seccompctl, not the command.
 	s.self, _ = os.Executable()
@@ -118,19 +122,34 @@ func (s *objectScanner) handle(ev objectEvent) {
 		s.mu.Lock()
 		delete(s.later, ev.pid)
 		s.mu.Unlock()
-		s.scanPid(ev.pid)
+		if !s.scanPid(ev.pid) {
+			s.mu.Lock()
+			s.gone[ev.pid] = true
+			s.mu.Unlock()
+		}
 	})
 }
 
-// scanPid reads one process's executable and mappings.
-func (s *objectScanner) scanPid(pid int) {
+// scanPid reads one process's executable and mappings; false when it is gone.
+func (s *objectScanner) scanPid(pid int) bool {
 	objs := processObjects(pid)
 	if len(objs) > 0 && objs[0] == s.self {
-		return
+		return true
 	}
 	s.mu.Lock()
 	s.set.Add(objs...)
 	s.mu.Unlock()
+	return len(objs) > 0
+}
+
+// gaps says what the scanner may have missed, for Recording.ObjectGaps.
+func (s *objectScanner) gaps() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.gone) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%d processes mapped a file executable and exited before the recorder read their mappings: a module they loaded last may be missing from the files analyzed (ptrace mode reads them at exit)", len(s.gone))}
 }
 
 // stop handles the events still queued, scans a last time, ends the scanner and

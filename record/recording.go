@@ -22,6 +22,9 @@ type Recording struct {
 	// libraries, dlopen'ed modules) while recording, sorted; empty when the recorder
 	// could not see them. Static analysis completes the recording from them.
 	Objects []string `json:"objects,omitempty"`
+	// ObjectGaps say, one sentence each, what the recorder may have missed of the files
+	// run and mapped (eBPF mode: a process that exited before its mappings were read).
+	ObjectGaps []string `json:"objectGaps,omitempty"`
 
 	// Calls counts calls by what was known about them. Recorders that do not see the
 	// executable or the arguments leave those parts zero.
@@ -125,6 +128,11 @@ func (r *Recording) Merge(o *Recording) {
 		set.Add(r.Objects...)
 		set.Add(o.Objects...)
 		r.Objects = set.Sorted()
+	}
+	for _, g := range o.ObjectGaps {
+		if !slices.Contains(r.ObjectGaps, g) {
+			r.ObjectGaps = append(r.ObjectGaps, g)
+		}
 	}
 }
 

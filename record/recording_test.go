@@ -14,6 +14,7 @@ func sampleRecording() *Recording {
 	r := New("ptrace")
 	r.Command = []string{"sh", "-c", "ls | wc -l"}
 	r.Objects = []string{"/bin/ls", "/bin/wc", "/lib/libc.so.6"}
+	r.ObjectGaps = []string{"1 processes mapped a file executable and exited before the recorder read their mappings"}
 	x := syscalls.X86_64
 	r.Add(Call{Arch: x, Name: "read", Exe: "/bin/ls"}, 3)
 	r.Add(Call{Arch: x, Name: "read", Exe: "/bin/wc"}, 7)
@@ -83,7 +84,7 @@ func TestTraceRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Mode != r.Mode || !slices.Equal(back.Command, r.Command) || !slices.Equal(back.Objects, r.Objects) || len(back.Calls) != len(r.Calls) {
+	if back.Mode != r.Mode || !slices.Equal(back.Command, r.Command) || !slices.Equal(back.Objects, r.Objects) || !slices.Equal(back.ObjectGaps, r.ObjectGaps) || len(back.Calls) != len(r.Calls) {
 		t.Fatalf("read back %+v", back)
 	}
 	for c, n := range r.Calls {

@@ -30,6 +30,7 @@ type traceHeader struct {
 	Mode    string   `json:"mode,omitempty"`
 	Command []string `json:"command,omitempty"`
 	Objects []string `json:"objects,omitempty"`
+	Gaps    []string `json:"objectGaps,omitempty"`
 }
 
 type traceLine struct {
@@ -45,7 +46,7 @@ func (r *Recording) WriteTrace(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(traceHeader{Version: TraceVersion, Mode: r.Mode, Command: r.Command, Objects: r.Objects}); err != nil {
+	if err := enc.Encode(traceHeader{Version: TraceVersion, Mode: r.Mode, Command: r.Command, Objects: r.Objects, Gaps: r.ObjectGaps}); err != nil {
 		return err
 	}
 	calls := make([]Call, 0, len(r.Calls))
@@ -107,7 +108,7 @@ func ReadTrace(rd io.Reader, bad func(line int, err error)) (*Recording, error) 
 				headerErr = fmt.Errorf("trace format version %d is newer than this seccompctl reads (%d)", h.Version, TraceVersion)
 				return
 			}
-			rec.Mode, rec.Command, rec.Objects = h.Mode, h.Command, h.Objects
+			rec.Mode, rec.Command, rec.Objects, rec.ObjectGaps = h.Mode, h.Command, h.Objects, h.Gaps
 			return
 		}
 		c, count, err := parseTraceLine(text)

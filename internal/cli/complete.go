@@ -82,6 +82,9 @@ func completeOptions(ctx context.Context, c *completeFlags, rec *record.Recordin
 			return comp, UsageError(fmt.Errorf("--binary %s: %w", p, err))
 		}
 	}
+	for _, g := range rec.ObjectGaps {
+		comp.Skipped = append(comp.Skipped, "recording: "+g)
+	}
 	for _, p := range slices.Concat(c.binaries, rec.Objects) {
 		kind, err := objectKind(p)
 		switch {
