@@ -153,16 +153,10 @@ func walk(pr *program, acc *accumulator) *walker {
 	return w
 }
 
-// restartedBy are the syscalls the kernel resumes with restart_syscall when a signal
-// interrupts them (they return -ERESTART_RESTARTBLOCK: sleeps, poll, futex waits with
-// a timeout). The program's code never holds that call: after a signal handler, or a
-// stop and continue, the kernel points the syscall instruction at restart_syscall, and
-// seccomp filters it like any other. A profile without it turns a stopped and
-// continued sleep into EPERM.
-var restartedBy = []string{"nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "poll", "futex", "futex_time64"}
-
 // kernelMade adds the syscalls the kernel makes on the program's behalf once what
-// triggers them is reachable.
+// triggers them is reachable: restart_syscall, once a call the kernel resumes with it
+// is (syscalls.RestartedBy). A profile without it turns a stopped and continued sleep
+// into EPERM.
 func (w *walker) kernelMade() {
 	set := w.acc.arches[w.arch.String()]
 	nr, ok := syscalls.Number(w.arch, "restart_syscall")
@@ -172,7 +166,7 @@ func (w *walker) kernelMade() {
 	if _, ok := set[nr]; ok {
 		return
 	}
-	for _, name := range restartedBy {
+	for _, name := range syscalls.RestartedBy() {
 		t, ok := syscalls.Number(w.arch, name)
 		if !ok {
 			continue

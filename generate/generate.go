@@ -336,7 +336,9 @@ func (b *builder) addRuntime(rt string, nnp bool) error {
 }
 
 // addEssentials allows exit and exit_group whatever was recorded: a denied exit makes
-// the libc retry forever instead of ending the thread.
+// the libc retry forever instead of ending the thread. And restart_syscall once a call
+// the kernel resumes with it is allowed: the kernel makes it, not the program, so no
+// recording of a run without a signal or stop at the wrong moment sees it.
 func (b *builder) addEssentials() {
 	if b.opts.DefaultAction == profile.ActLog || b.opts.DefaultAction == profile.ActTrace {
 		return
@@ -349,12 +351,30 @@ func (b *builder) addEssentials() {
 		}
 		for _, a := range b.arches {
 			if syscalls.Exists(a, name) {
-				b.essence[name] = "a denied exit makes the thread retry forever instead of ending"
+				b.essence[name] = exitComment
 				break
 			}
 		}
 	}
+	if b.allowed("restart_syscall") {
+		return
+	}
+	for _, name := range syscalls.RestartedBy() {
+		_, recorded := b.uses[name]
+		_, rt := b.runtime[name]
+		if !recorded && !rt {
+			continue
+		}
+		for _, a := range b.arches {
+			if syscalls.Exists(a, "restart_syscall") {
+				b.essence["restart_syscall"] = fmt.Sprintf("made by the kernel, not the program, to resume %s after a signal or a stop: denied, the resumed call fails", name)
+				return
+			}
+		}
+	}
 }
+
+const exitComment = "never denied: a denied exit makes the thread retry forever instead of ending"
 
 func (b *builder) allowedNames() []string {
 	var out []string
@@ -416,8 +436,16 @@ func (b *builder) rules() []profile.Rule {
 	if len(b.runtime) > 0 {
 		out = append(out, namedRule(b.runtime, fmt.Sprintf("needed by %s between installing the filter and starting the workload", strings.Join(runtimesOf(b.opts), " or "))))
 	}
-	if len(b.essence) > 0 {
-		out = append(out, namedRule(b.essence, "never denied: a denied exit makes the thread retry forever instead of ending"))
+	// One rule per reason.
+	byReason := map[string]map[string]string{}
+	for n, why := range b.essence {
+		if byReason[why] == nil {
+			byReason[why] = map[string]string{}
+		}
+		byReason[why][n] = why
+	}
+	for _, why := range slices.Sorted(maps.Keys(byReason)) {
+		out = append(out, namedRule(byReason[why], why))
 	}
 	return append(out, b.completedRules()...)
 }

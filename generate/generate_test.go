@@ -277,3 +277,54 @@ func TestAuditProfile(t *testing.T) {
 		t.Errorf("mipsel64: architectures %v, want %v", p.Architectures, want)
 	}
 }
+
+// TestProfileRestartSyscall: a recorded call the kernel may resume with restart_syscall
+// brings restart_syscall in, with a rule saying the kernel makes it; nothing else does.
+func TestProfileRestartSyscall(t *testing.T) {
+	rule := func(p *profile.Profile) *profile.Rule {
+		for i, r := range p.Syscalls {
+			if slices.Contains(r.Names, "restart_syscall") {
+				return &p.Syscalls[i]
+			}
+		}
+		return nil
+	}
+	for _, tc := range []struct {
+		name     string
+		recorded []string
+		opts     Options
+		want     string // the rule's comment; "" for no rule
+	}{
+		{"nanosleep recorded", []string{"write", "nanosleep"}, Options{}, "to resume nanosleep after a signal or a stop"},
+		{"futex recorded", []string{"futex", "read"}, Options{}, "to resume futex after a signal or a stop"},
+		{"already recorded", []string{"poll", "restart_syscall"}, Options{}, ""},
+		{"nothing resumable", []string{"read", "write", "epoll_wait"}, Options{}, ""},
+		{"logging profile", []string{"nanosleep"}, Options{DefaultAction: profile.ActLog}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := record.New("ptrace")
+			for _, n := range tc.recorded {
+				r.Add(record.Call{Arch: syscalls.X86_64, Name: n}, 1)
+			}
+			p, _, err := Profile(r, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := rule(p)
+			switch {
+			case tc.want == "" && slices.Contains(tc.recorded, "restart_syscall"):
+				if got == nil || got.Comment != "" {
+					t.Errorf("recorded restart_syscall: rule %+v, want the recorded rule", got)
+				}
+			case tc.want == "":
+				if got != nil {
+					t.Errorf("restart_syscall allowed by %+v, want no rule", got)
+				}
+			case got == nil:
+				t.Errorf("no restart_syscall rule in %+v", p.Syscalls)
+			case len(got.Names) != 1 || !strings.Contains(got.Comment, "made by the kernel") || !strings.Contains(got.Comment, tc.want):
+				t.Errorf("rule %+v, want restart_syscall alone, commented %q", got, tc.want)
+			}
+		})
+	}
+}
