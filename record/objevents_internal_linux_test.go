@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func rawObjectEvent(pid, kind uint32, path string) []byte {
@@ -112,7 +113,15 @@ func TestObjectEventsAsRoot(t *testing.T) {
 		}
 		p.close()
 		oe.close()
-		res, err := Command(context.Background(), []string{"/bin/sh", "-c", "/usr/bin/python3 -S -c 'import _ssl'"}, Options{Mode: ModeEBPF})
+		// The events alone must find the module: no periodic read of the processes
+		// comes before the end (when python3 is gone). python3 stays 300 ms after
+		// the import, so that a loaded machine's scanner has time to read its
+		// mappings; one that exits within milliseconds may be missed, and the
+		// recording's ObjectGaps says so.
+		saved := objectScanInterval
+		objectScanInterval = time.Hour
+		res, err := Command(context.Background(), []string{"/bin/sh", "-c", "/usr/bin/python3 -S -c 'import _ssl, time; time.sleep(0.3)'"}, Options{Mode: ModeEBPF})
+		objectScanInterval = saved
 		if err != nil {
 			t.Fatal(err)
 		}

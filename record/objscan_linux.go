@@ -15,8 +15,8 @@ import (
 // every exec (with the path) and every executable mapping as they happen
 // (objevents_linux.go), so only a process that maps a module and exits before the
 // scanner reads its mappings is missed; ptrace mode reads them at every exec and exit
-// stop instead.
-const objectScanInterval = 100 * time.Millisecond
+// stop instead. A variable so that a test can leave the events alone to find a module.
+var objectScanInterval = 100 * time.Millisecond
 
 // objectScanner reads, every objectScanInterval until stopped, the executable and
 // executable mappings of every process in a cgroup v2 directory.
