@@ -314,6 +314,15 @@ func redis() program {
 	}
 }
 
+// getSmallFile is an HTTP server's training use: one small file.
+func getSmallFile(_ string, port int, _ string) error {
+	body, err := httpGet(port, "/small.txt")
+	if err == nil && string(body) != "hello\n" {
+		err = fmt.Errorf("small.txt: %q", body)
+	}
+	return err
+}
+
 func httpGet(port int, path string) ([]byte, error) {
 	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", port, path))
 	if err != nil {
@@ -363,13 +372,7 @@ http {
 			return []string{"/usr/sbin/nginx", "-c", filepath.Join(dir, "nginx.conf"), "-e", "stderr"}
 		},
 		ready: func(port int) error { _, err := httpGet(port, "/small.txt"); return err },
-		train: func(dir string, port int, _ string) error {
-			body, err := httpGet(port, "/small.txt")
-			if err == nil && string(body) != "hello\n" {
-				err = fmt.Errorf("small.txt: %q", body)
-			}
-			return err
-		},
+		train: getSmallFile,
 		broad: func(dir string, port int, _ string) error {
 			body, err := httpGet(port, "/dir/")
 			if err != nil || !bytes.Contains(body, []byte("a.txt")) {

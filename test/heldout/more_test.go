@@ -249,13 +249,7 @@ dir-listing.activate = "enable"
 			return []string{"/usr/sbin/lighttpd", "-D", "-f", filepath.Join(dir, "lighttpd.conf")}
 		},
 		ready: func(port int) error { _, err := httpGet(port, "/small.txt"); return err },
-		train: func(dir string, port int, _ string) error {
-			body, err := httpGet(port, "/small.txt")
-			if err == nil && string(body) != "hello\n" {
-				err = fmt.Errorf("small.txt: %q", body)
-			}
-			return err
-		},
+		train: getSmallFile,
 		broad: func(dir string, port int, _ string) error {
 			body, err := httpGet(port, "/dir/")
 			if err != nil || !bytes.Contains(body, []byte("a.txt")) {
