@@ -19,3 +19,6 @@ func APIServerEnv(t *testing.T) (cp *controlplane.ControlPlane, admin kubernetes
 
 // SyscallChildEnv is syscallChildEnv, for the external recording tests.
 const SyscallChildEnv = syscallChildEnv
+
+// ProcStatusKB is a kB field of this process's /proc/self/status, in bytes.
+var ProcStatusKB = procStatusKB

@@ -734,22 +734,7 @@ func TestAPIServerAgentRecordsManyContainersMemory(t *testing.T) {
 }
 
 // vmRSS is this process's resident set in KiB.
-func vmRSS(t *testing.T) int64 {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			var kb int64
-			fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
-			return kb
-		}
-	}
-	t.Fatal("no VmRSS in /proc/self/status")
-	return 0
-}
+func vmRSS(t *testing.T) int64 { return agent.ProcStatusKB(t, "VmRSS") >> 10 }
 
 // bpfMapMemlock sums the kernel memory the BPF maps this process holds are charged.
 func bpfMapMemlock(t *testing.T) int64 {

@@ -271,24 +271,28 @@ func BenchmarkStaticAnalyzeRedis(b *testing.B) {
 					b.Fatalf("redis-server not analyzed: %+v", st)
 				}
 			}
-			b.ReportMetric(float64(peakRSS(b))/(1<<20), "peak-rss-MiB")
+			b.ReportMetric(float64(procStatusKB(b, "VmHWM"))/(1<<20), "peak-rss-MiB")
 		})
 	}
 }
 
-// peakRSS is this process's peak resident set size (VmHWM), in bytes.
-func peakRSS(b *testing.B) int64 {
+// procStatusKB is a field of this process's /proc/self/status given in kB (VmRSS,
+// VmHWM), in bytes.
+func procStatusKB(tb testing.TB, field string) int64 {
+	tb.Helper()
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			var kb int64
-			fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb)
+			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb); err != nil {
+				tb.Fatalf("/proc/self/status: %q: %v", line, err)
+			}
 			return kb << 10
 		}
 	}
-	b.Fatal("no VmHWM in /proc/self/status")
+	tb.Fatalf("no %s in /proc/self/status", field)
 	return 0
 }
