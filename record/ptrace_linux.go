@@ -81,6 +81,11 @@ type tracer struct {
 	// detaching is set when an attach-mode recording ends: each task is detached at
 	// its next stop.
 	detaching bool
+	// early holds the children whose own first stop came before their parent's fork
+	// event (the tracer waits for the newest tracee first), true while they are still
+	// traced. A child can run to its exit before that event is read: the event must
+	// not bring it back, or the tracer would wait for it forever.
+	early map[int]bool
 
 	// objects are the executables and mapped files seen at exec and exit stops.
 	objects ObjectSet
@@ -93,7 +98,7 @@ type tracer struct {
 func newTracer(args bool, progress *Progress) *tracer {
 	return &tracer{
 		tasks: map[int]*task{}, exes: map[string]*exeCounts{}, distinct: map[uint64]bool{},
-		args: args, progress: progress, objects: ObjectSet{},
+		args: args, progress: progress, objects: ObjectSet{}, early: map[int]bool{},
 	}
 }
 
@@ -196,10 +201,14 @@ func exitCode(ws unix.WaitStatus) int {
 }
 
 // loop handles stops until no traced task is left.
+//
+// Every wait is __WNOTHREAD: without it, a wait reaps for any thread of the process, so
+// another goroutine's child, or a stop of another recording's tracee, would be taken
+// here and never reach the one waiting for it.
 func (t *tracer) loop() error {
 	for len(t.tasks) > 0 {
 		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
+		pid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOTHREAD, nil)
 		if err == unix.EINTR {
 			continue
 		}
@@ -217,7 +226,7 @@ func (t *tracer) loop() error {
 // handle processes one wait status.
 func (t *tracer) handle(pid int, ws unix.WaitStatus) {
 	if ws.Exited() || ws.Signaled() {
-		delete(t.tasks, pid)
+		t.forget(pid)
 		if pid == t.root {
 			t.rootStatus, t.rootDone = ws, true
 		}
@@ -231,10 +240,17 @@ func (t *tracer) handle(pid int, ws unix.WaitStatus) {
 		// A new child's first stop can arrive before its parent's fork event.
 		tk = &task{}
 		t.tasks[pid] = tk
+		t.early[pid] = true
 	}
 	sig := ws.StopSignal()
 	event := int(uint32(ws)>>16) & 0xff
+	isFork := event == unix.PTRACE_EVENT_FORK || event == unix.PTRACE_EVENT_VFORK || event == unix.PTRACE_EVENT_CLONE
 	if t.detaching {
+		if isFork {
+			// The child is traced already: it is waited for and detached at its first
+			// stop, or it would stay stopped, traced by no one who waits.
+			t.forked(pid, tk)
+		}
 		t.detach(pid, sig, event)
 		return
 	}
@@ -245,22 +261,13 @@ func (t *tracer) handle(pid int, ws unix.WaitStatus) {
 	case sig == unix.SIGTRAP|0x80:
 		t.onSyscall(pid, tk, syscallInfoEntry)
 		t.resume(pid, 0)
-	case event == unix.PTRACE_EVENT_FORK || event == unix.PTRACE_EVENT_VFORK || event == unix.PTRACE_EVENT_CLONE:
-		if child, err := unix.PtraceGetEventMsg(pid); err == nil {
-			c := t.tasks[int(child)]
-			if c == nil {
-				c = &task{}
-				t.tasks[int(child)] = c
-			}
-			if c.exe == nil {
-				c.exe = tk.exe
-			}
-		}
+	case isFork:
+		t.forked(pid, tk)
 		t.resume(pid, 0)
 	case event == unix.PTRACE_EVENT_EXEC:
 		if former, err := unix.PtraceGetEventMsg(pid); err == nil && int(former) != pid {
 			// A non-leader thread exec'd and took over the leader's id.
-			delete(t.tasks, int(former))
+			t.forget(int(former))
 		}
 		if !t.started && pid == t.root && !t.commandExec() {
 			// The helper's own execve, reported because the attach came before it
@@ -305,6 +312,38 @@ func (t *tracer) handle(pid int, ws unix.WaitStatus) {
 	}
 }
 
+// forked takes note of the child named by the fork event its parent stopped at. The
+// child inherits the parent's executable until its own exec.
+func (t *tracer) forked(pid int, parent *task) {
+	child, err := unix.PtraceGetEventMsg(pid)
+	if err != nil {
+		return
+	}
+	cpid := int(child)
+	if traced, ok := t.early[cpid]; ok {
+		delete(t.early, cpid)
+		if !traced {
+			return // it has run to its end (or been let go) already
+		}
+	}
+	c := t.tasks[cpid]
+	if c == nil {
+		c = &task{}
+		t.tasks[cpid] = c
+	}
+	if c.exe == nil {
+		c.exe = parent.exe
+	}
+}
+
+// forget drops a task that exited or is no longer traced.
+func (t *tracer) forget(pid int) {
+	delete(t.tasks, pid)
+	if _, ok := t.early[pid]; ok {
+		t.early[pid] = false
+	}
+}
+
 func (t *tracer) resume(pid int, sig unix.Signal) {
 	req := unix.PTRACE_CONT
 	if t.attach {
@@ -322,7 +361,7 @@ func (t *tracer) detach(pid int, sig unix.Signal, event int) {
 	// It goes on running: what it mapped so far is all the recording will know.
 	t.readMaps(pid)
 	ptrace(unix.PTRACE_DETACH, pid, 0, uintptr(deliver))
-	delete(t.tasks, pid)
+	t.forget(pid)
 }
 
 func (t *tracer) onSyscall(pid int, tk *task, wantOp uint8) {
@@ -467,7 +506,7 @@ func attachPtrace(ctx context.Context, pid int, opts Options) (*Result, error) {
 	ctxDone := ctx.Done()
 	for len(t.tasks) > 0 {
 		var ws unix.WaitStatus
-		wpid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOHANG, nil)
+		wpid, err := unix.Wait4(-1, &ws, unix.WALL|unix.WNOTHREAD|unix.WNOHANG, nil)
 		if err == unix.EINTR {
 			continue
 		}

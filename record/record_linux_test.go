@@ -442,14 +442,10 @@ func TestRecordExistingAsRoot(t *testing.T) {
 	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	type result struct {
-		res *record.Result
-		err error
-	}
-	done := make(chan result, 1)
+	done := make(chan attachResult, 1)
 	go func() {
 		res, err := record.Existing(ctx, record.Target{PID: cmd.Process.Pid}, record.Options{Mode: record.ModePtrace})
-		done <- result{res, err}
+		done <- attachResult{res, err}
 	}()
 	statusPath := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
 	waitFor(t, "the tracer to attach", func() bool {
@@ -463,11 +459,10 @@ func TestRecordExistingAsRoot(t *testing.T) {
 	attached := countTicks()
 	waitFor(t, "three loop iterations while traced", func() bool { return countTicks() >= attached+3 })
 	cancel()
-	r := <-done
-	if r.err != nil {
-		t.Fatal(r.err)
+	res, err := awaitDetach(t, done)
+	if err != nil {
+		t.Fatal(err)
 	}
-	res := r.res
 	names := res.Recording.Names(syscalls.Native())
 	for _, want := range []string{"execve", "openat", "wait4", "read"} {
 		if !slices.Contains(names, want) {
@@ -482,6 +477,105 @@ func TestRecordExistingAsRoot(t *testing.T) {
 	if !strings.Contains(string(status), "TracerPid:\t0") {
 		t.Errorf("still traced after the recording:\n%s", status)
 	}
+}
+
+type attachResult struct {
+	res *record.Result
+	err error
+}
+
+// awaitDetach waits for an attach-mode recording that was told to stop. A minute is far
+// more than detaching takes: a recording still running then waits for a task that will
+// never stop again, and the test says so instead of hanging until the binary's timeout.
+func awaitDetach(t *testing.T, done <-chan attachResult) (*record.Result, error) {
+	t.Helper()
+	select {
+	case r := <-done:
+		return r.res, r.err
+	case <-time.After(time.Minute):
+		t.Fatal("the recording did not end a minute after it was told to: it waits for a task that will not stop")
+		return nil, nil
+	}
+}
+
+// tracedByUs lists the tasks on the machine that a thread of this process traces.
+func tracedByUs(t *testing.T) []string {
+	t.Helper()
+	ours := map[string]bool{}
+	threads, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, th := range threads {
+		ours[th.Name()] = true
+	}
+	statuses, _ := filepath.Glob("/proc/[0-9]*/task/[0-9]*/status")
+	var traced []string
+	for _, path := range statuses {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue // it exited
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if tracer, ok := strings.CutPrefix(line, "TracerPid:\t"); ok && ours[tracer] {
+				traced = append(traced, path)
+			}
+		}
+	}
+	return traced
+}
+
+// Detaching from a process that forks all the time lets go of every task, and the
+// recording ends. Two orderings made it fail: a child whose own stops, exit included,
+// were all read before its parent's fork event (the tracer waits for its newest tracee
+// first), which the event brought back to be waited for forever; and a child forked
+// just as its parent was let go, left traced and stopped with no one to continue it.
+// Both are races, so the attach and detach are repeated.
+func TestRecordExistingForkingProcessAsRoot(t *testing.T) {
+	needRoot(t)
+	ticks := filepath.Join(t.TempDir(), "ticks")
+	// A subshell forks and exits at once; /bin/true also executes.
+	cmd := exec.Command("/bin/sh", "-c", `while :; do (exit 0); /bin/true; echo x >>"$0"; done`, ticks)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	countTicks := func() int {
+		b, _ := os.ReadFile(ticks)
+		return bytes.Count(b, []byte("\n"))
+	}
+	statusPath := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	for round := range 30 {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan attachResult, 1)
+		go func() {
+			res, err := record.Existing(ctx, record.Target{PID: cmd.Process.Pid}, record.Options{Mode: record.ModePtrace})
+			done <- attachResult{res, err}
+		}()
+		waitFor(t, "the tracer to attach", func() bool {
+			status, _ := os.ReadFile(statusPath)
+			return strings.Contains(string(status), "TracerPid:") && !strings.Contains(string(status), "TracerPid:\t0\n")
+		})
+		attached := countTicks()
+		waitFor(t, "two loop iterations while traced", func() bool { return countTicks() >= attached+2 })
+		cancel()
+		res, err := awaitDetach(t, done)
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if traced := tracedByUs(t); len(traced) > 0 {
+			t.Fatalf("round %d: still traced after the recording ended: %v", round, traced)
+		}
+		if names := res.Recording.Names(syscalls.Native()); !slices.Contains(names, "clone") && !slices.Contains(names, "fork") {
+			t.Fatalf("round %d: no fork recorded: %v", round, names)
+		}
+	}
+	// The loop runs on, untraced.
+	before := countTicks()
+	waitFor(t, "the loop to go on after the last detach", func() bool { return countTicks() > before })
 }
 
 // Audit mode: records of a process that exited before it could be matched are kept when
