@@ -25,6 +25,8 @@ packages=(
 	fio             # test/heldout: I/O engines chosen by flag (libaio, mmap, POSIX AIO, splice)
 	lighttpd        # test/heldout: a server whose modules are dlopen'ed as its configuration names them
 	dnsmasq-base    # test/heldout: a DNS server that forks per TCP connection
+	postgresql-15   # test/heldout: a database daemonized by pg_ctl (backends, parallel workers, JIT, WAL archive shell)
+	nodejs          # test/heldout: a JavaScript runtime (JIT, worker threads, child processes)
 	musl-tools      # analyze: a static musl test program for the static analyzer
 	chromium        # report: the HTML report is loaded and checked in headless chromium (internal/cli)
 )

@@ -37,13 +37,16 @@ type program struct {
 	// server programs run until stopSig is sent to them, once ready says they are up.
 	ready   func(port int) error
 	stopSig syscall.Signal
+	// pidFile, for a server whose launcher daemonizes it and exits: the file, in dir,
+	// that holds the server's pid, to which stopSig is sent.
+	pidFile string
 	// train and broad drive the use; for stdin programs they check the output.
 	train func(dir string, port int, out string) error
 	broad func(dir string, port int, out string) error
 }
 
 func programs() []program {
-	return []program{redis(), nginx(), sqlite(), etcd(), memcached(), python(), ripgrep(), sevenZip(), fio(), lighttpd(), dnsmasq()}
+	return []program{redis(), nginx(), sqlite(), etcd(), memcached(), python(), ripgrep(), sevenZip(), fio(), lighttpd(), dnsmasq(), postgres(), node()}
 }
 
 // TestHeldOutAsRoot records each program during its training use, runs its broad use
@@ -126,30 +129,41 @@ func drive(t *testing.T, p program, dir string, training bool, verb ...string) (
 	if err := cmd.Start(); err != nil {
 		return "", err
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	// done is closed once seccompctl has exited, with its status in waitErr.
+	var waitErr error
+	done := make(chan struct{})
+	go func() { waitErr = cmd.Wait(); close(done) }()
 	stopped := false
 	stop := func() {
 		if stopped {
 			return
 		}
 		stopped = true
-		// The server is seccompctl's child (the helper execs into it).
+		// The server is seccompctl's child (the helper execs into it), or a daemon
+		// that names itself in its pid file.
 		for _, c := range children(cmd.Process.Pid) {
 			syscall.Kill(c, p.stopSig)
 		}
+		daemon := daemonPid(p, dir)
+		if daemon > 0 {
+			syscall.Kill(daemon, p.stopSig)
+		}
 		select {
 		case <-done:
+			waitGone(daemon)
 		case <-time.After(30 * time.Second):
 			cmd.Process.Kill()
 			for _, c := range children(cmd.Process.Pid) {
 				syscall.Kill(c, syscall.SIGKILL)
 			}
+			if daemon > 0 {
+				syscall.Kill(daemon, syscall.SIGKILL)
+			}
 			<-done
 		}
 	}
 	defer stop()
-	if err := waitReady(p, port, done); err != nil {
+	if err := waitReady(p, port, done, &waitErr); err != nil {
 		return errOut.String(), err
 	}
 	useErr := use(dir, port, "")
@@ -158,13 +172,17 @@ func drive(t *testing.T, p program, dir string, training bool, verb ...string) (
 }
 
 // waitReady polls the server until it answers; a bounded wait for a server that never
-// comes up, not a timing assertion.
-func waitReady(p program, port int, done <-chan error) error {
+// comes up, not a timing assertion. The launcher of a daemon (pidFile) may exit first,
+// successfully.
+func waitReady(p program, port int, done <-chan struct{}, waitErr *error) error {
 	var err error
 	for range 300 {
 		select {
-		case werr := <-done:
-			return fmt.Errorf("%s exited before it was ready: %v", p.name, werr)
+		case <-done:
+			if p.pidFile == "" || *waitErr != nil {
+				return fmt.Errorf("%s exited before it was ready: %v", p.name, *waitErr)
+			}
+			done = nil // launched: a nil channel is never ready
 		default:
 		}
 		if err = p.ready(port); err == nil {
@@ -173,6 +191,29 @@ func waitReady(p program, port int, done <-chan error) error {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return fmt.Errorf("%s never became ready: %w", p.name, err)
+}
+
+// daemonPid reads the pid a daemonized server wrote (its first line), 0 when there is
+// none.
+func daemonPid(p program, dir string) int {
+	if p.pidFile == "" {
+		return 0
+	}
+	b, err := os.ReadFile(filepath.Join(dir, p.pidFile))
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, _ := strconv.Atoi(strings.TrimSpace(line))
+	return pid
+}
+
+// waitGone waits, bounded, for a daemon to exit: under 'seccompctl run' nothing waits
+// for it, and the next use must not find it still holding its port or data.
+func waitGone(pid int) {
+	for i := 0; pid > 0 && i < 300 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // children returns the pids whose parent is pid.
