@@ -65,6 +65,11 @@ type completion struct {
 	Missing    []analyze.Missing   `json:"missing,omitempty"`
 	Notes      []analyze.Note      `json:"notes,omitempty"`
 	Skipped    []string            `json:"skipped,omitempty"`
+	// Modules are the shared objects analyzed, though the recording never mapped them,
+	// because they sit beside a module dlopen'ed while recording or in a directory
+	// the code that calls dlopen names (ModuleDirs).
+	Modules    []string `json:"modules,omitempty"`
+	ModuleDirs []string `json:"moduleDirs,omitempty"`
 }
 
 // completeOptions analyzes the recording's executables and mapped files (and the extra
@@ -114,11 +119,46 @@ func completeOptions(ctx context.Context, c *completeFlags, rec *record.Recordin
 	for _, o := range res.Objects {
 		loaded[canonical(o.Path)] = true
 	}
-	var dlopened []string
+	var dlopened, recorded []string
 	for _, l := range libs {
 		if !loaded[canonical(l)] {
 			dlopened = append(dlopened, l)
+			if slices.Contains(rec.Objects, l) {
+				recorded = append(recorded, l)
+			}
 		}
+	}
+	// A module dlopen'ed while recording stands for its directory: the program may load
+	// any other module from it on a path the training did not take.
+	sib, err := analyze.ModuleSiblings(recorded)
+	if err != nil {
+		return comp, fmt.Errorf("static completion: %w", err)
+	}
+	for _, m := range sib.Modules {
+		if !loaded[m] && !slices.ContainsFunc(dlopened, func(d string) bool { return canonical(d) == m }) {
+			dlopened = append(dlopened, m)
+			comp.Modules = append(comp.Modules, m)
+		}
+	}
+	// The objects that call dlopen name where their modules are, even when the
+	// training loaded none.
+	var callers []string
+	for _, n := range res.Notes {
+		if n.Kind == analyze.NoteDlopen && !slices.Contains(callers, n.Object) {
+			callers = append(callers, n.Object)
+		}
+	}
+	named, err := analyze.NamedModules(callers, slices.Concat(objectPaths(res), dlopened))
+	if err != nil {
+		return comp, fmt.Errorf("static completion: %w", err)
+	}
+	for _, m := range named.Modules {
+		dlopened = append(dlopened, m)
+		comp.Modules = append(comp.Modules, m)
+	}
+	comp.ModuleDirs = slices.Concat(sib.Dirs, named.Dirs)
+	for _, d := range slices.Concat(sib.TooMany, named.TooMany) {
+		comp.Skipped = append(comp.Skipped, fmt.Sprintf("%s: modules may be dlopen'ed from it, but it holds too many shared objects to analyze them all: modules loaded from it are in the profile only if they were mapped while recording", d))
 	}
 	if len(dlopened) > 0 {
 		if res, err = analyze.Analyze(ctx, append(exes, dlopened...), opts); err != nil {
@@ -140,6 +180,14 @@ func completeOptions(ctx context.Context, c *completeFlags, rec *record.Recordin
 	}
 	gen.Withhold = syscalls.Dangerous
 	return comp, nil
+}
+
+func objectPaths(res *analyze.Result) []string {
+	var out []string
+	for _, o := range res.Objects {
+		out = append(out, o.Path)
+	}
+	return out
 }
 
 func appendNew(list []string, s string) []string {
@@ -238,6 +286,9 @@ func (c *completion) print(w io.Writer) {
 		fmt.Fprintf(w, ": %s", strings.Join(c.Added, " "))
 	}
 	fmt.Fprintln(w)
+	if len(c.Modules) > 0 {
+		fmt.Fprintf(w, "  %d modules never mapped while recording analyzed too: they sit beside modules it dlopen'ed, or in directories named by the code that calls dlopen: %s\n", len(c.Modules), strings.Join(c.ModuleDirs, ", "))
+	}
 	if len(c.Withheld) > 0 {
 		fmt.Fprintf(w, "  NOT added, dangerous: decide yourself and add a rule if the program needs them:\n")
 		for _, h := range c.Withheld {
@@ -258,11 +309,15 @@ func (c *completion) print(w io.Writer) {
 
 // noteMeaning says, per kind of note, what it means for a completed profile.
 var noteMeaning = map[string]string{
-	analyze.NoteDlopen: "modules loaded at run time: those mapped while recording were analyzed, others were not",
+	analyze.NoteDlopen: "modules loaded at run time: those mapped while recording, those beside them and those in directories the calling code names were analyzed; a module found by a path built at run time (an interpreter's extension modules, a path from the configuration) was not",
 	analyze.NoteExec:   "other programs run: their calls are in the profile only if they ran while recording",
 	analyze.NoteJIT:    "code generated at run time is not analyzed",
 	analyze.NoteInt80:  "32-bit system calls (int $0x80) are not in the set",
 }
+
+// maxNoteObjects bounds the objects a note line names: completion may analyze hundreds
+// of modules, and a line naming them all hides the other lines.
+const maxNoteObjects = 8
 
 // printNotes prints one line per kind of note, with the objects they come from
 // (--format json has each one).
@@ -286,6 +341,10 @@ func printNotes(w io.Writer, notes []analyze.Note) {
 		if meaning == "" {
 			meaning = detail[k]
 		}
-		fmt.Fprintf(w, "  not analyzable, %s (%d in %s): %s\n", k, count[k], strings.Join(objects[k], ", "), meaning)
+		objs := objects[k]
+		if len(objs) > maxNoteObjects {
+			objs = append(objs[:maxNoteObjects:maxNoteObjects], fmt.Sprintf("%d more", len(objects[k])-maxNoteObjects))
+		}
+		fmt.Fprintf(w, "  not analyzable, %s (%d in %s): %s\n", k, count[k], strings.Join(objs, ", "), meaning)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,5 +111,48 @@ func TestLintBinary(t *testing.T) {
 	}
 	if _, stderr, code := execCLI(t, "", "lint", "--binary", prof, prof); code != ExitUsage || !strings.Contains(stderr, prof) {
 		t.Errorf("--binary on a JSON file: code %d, stderr %q", code, stderr)
+	}
+}
+
+// A module dlopen'ed while recording stands for its directory: the other modules there
+// are analyzed too, and the report names them on stderr and in JSON.
+func TestGenerateCompleteAnalyzesSiblingModules(t *testing.T) {
+	const lib = "/lib/x86_64-linux-gnu/libdl.so.2"
+	b, err := os.ReadFile(lib)
+	if err != nil {
+		t.Skipf("needs %s: %v", lib, err)
+	}
+	mods := filepath.Join(t.TempDir(), "modules")
+	os.MkdirAll(mods, 0o755)
+	for _, m := range []string{"mod_seen.so", "mod_never_mapped.so"} {
+		if err := os.WriteFile(filepath.Join(mods, m), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trace := writeTemp(t, "true.trace", `{"seccompctlTrace":1,"mode":"ptrace","command":["true"],"objects":["/usr/bin/true",`+
+		`"`+filepath.Join(mods, "mod_seen.so")+`"]}
+{"arch":"SCMP_ARCH_X86_64","syscall":"execve","count":1,"exe":"/usr/bin/true"}
+{"arch":"SCMP_ARCH_X86_64","syscall":"exit_group","count":1,"exe":"/usr/bin/true"}
+`)
+	for _, format := range []string{"text", "json"} {
+		stdout, stderr, code := execCLI(t, "", "generate", "--complete", "static", "--analysis-cache", "", "--format", format,
+			"--from", trace, "-o", filepath.Join(t.TempDir(), "p.json"))
+		if code != 0 {
+			t.Fatalf("code %d, stderr %s", code, stderr)
+		}
+		never := filepath.Join(mods, "mod_never_mapped.so")
+		if format == "text" {
+			if !strings.Contains(stderr, "modules never mapped while recording analyzed too") || !strings.Contains(stderr, mods) {
+				t.Errorf("stderr does not name the sibling module's directory:\n%s", stderr)
+			}
+			continue
+		}
+		var rep profileReport
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatalf("report %q: %v", stdout, err)
+		}
+		if rep.Completion == nil || !slices.Contains(rep.Completion.Modules, never) || !slices.Contains(rep.Completion.Analyzed, never) {
+			t.Errorf("completion %+v: want %s among the modules and the objects analyzed", rep.Completion, never)
+		}
 	}
 }
