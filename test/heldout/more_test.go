@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -268,6 +269,10 @@ dir-listing.activate = "enable"
 				return err
 			}
 			server, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
+			// A graceful restart waits for open connections, and the access log is
+			// written once the old configuration's connections are done: the client's
+			// idle keep-alive connection would hold both (for any profile, or none).
+			http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 			if err := syscall.Kill(server, syscall.SIGUSR1); err != nil { // graceful restart
 				return err
 			}
@@ -280,11 +285,14 @@ dir-listing.activate = "enable"
 			}); err != nil {
 				return fmt.Errorf("after a graceful restart: %w", err)
 			}
-			log, err := os.ReadFile(filepath.Join(dir, "access.log"))
-			if err != nil || !bytes.Contains(log, []byte("GET /large.bin")) {
-				return fmt.Errorf("access log: %v %q", err, log)
-			}
-			return nil
+			http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+			return retry(func() error {
+				log, err := os.ReadFile(filepath.Join(dir, "access.log"))
+				if err != nil || !bytes.Contains(log, []byte("GET /large.bin")) {
+					return fmt.Errorf("access log: %v %q", err, log)
+				}
+				return nil
+			})
 		},
 	}
 }
