@@ -58,6 +58,13 @@ func NamedModules(callers, have []string) (Siblings, error) {
 	return modulesIn(dirs, have, loaderDirs())
 }
 
+// ModulesIn returns the shared objects in dirs, directories a user names as those a
+// program loads modules from; have are objects already analyzed. A directory holding
+// more than maxSiblings is reported in TooMany, not listed.
+func ModulesIn(dirs, have []string) (Siblings, error) {
+	return modulesIn(dirs, have, nil)
+}
+
 func loaderDirs() map[string]bool {
 	out := map[string]bool{}
 	for _, d := range append(libDirs(syscalls.X86_64), libDirs(syscalls.AArch64)...) {

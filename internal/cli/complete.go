@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,8 +24,11 @@ import (
 type completeFlags struct {
 	mode     string
 	binaries []string
-	cacheDir string
-	format   string
+	// moduleDirs are directories the program loads modules from, named by the user:
+	// every shared object in them is analyzed as a dlopen'ed module.
+	moduleDirs []string
+	cacheDir   string
+	format     string
 	// explicit is set when --complete was given, not defaulted.
 	explicit bool
 }
@@ -35,6 +39,7 @@ func (c *completeFlags) register(cmd *cobra.Command, def string, binaryFlag bool
 	if binaryFlag {
 		f.StringArrayVar(&c.binaries, "binary", nil, "with --complete static: an executable to analyze (repeatable), besides those a trace file names")
 	}
+	f.StringArrayVar(&c.moduleDirs, "module-dir", nil, "with --complete static: a directory the program loads modules from (repeatable); every shared object in it is analyzed, loaded while recording or not (an embedded interpreter's extension modules, plugins named by a configuration)")
 	f.StringVar(&c.cacheDir, "analysis-cache", analyze.DefaultCacheDir(), "where static analysis caches per-library results by build-id (\"\" for none)")
 	formatFlag(cmd, &c.format, "text", "json")
 	cmd.RegisterFlagCompletionFunc("complete", cobra.FixedCompletions([]string{"static", "none"}, cobra.ShellCompDirectiveNoFileComp))
@@ -51,6 +56,16 @@ func (c *completeFlags) validate() error {
 	}
 	if c.mode == "none" && len(c.binaries) > 0 {
 		return UsageError(errors.New("--binary names what --complete static analyzes: add --complete static"))
+	}
+	if c.mode == "none" && len(c.moduleDirs) > 0 {
+		return UsageError(errors.New("--module-dir names what --complete static analyzes: add --complete static"))
+	}
+	for _, d := range c.moduleDirs {
+		if st, err := os.Stat(d); err != nil {
+			return UsageError(fmt.Errorf("--module-dir %s: %w", d, err))
+		} else if !st.IsDir() {
+			return UsageError(fmt.Errorf("--module-dir %s: not a directory (name the directory the modules are in)", d))
+		}
 	}
 	return nil
 }
@@ -156,8 +171,16 @@ func completeOptions(ctx context.Context, c *completeFlags, rec *record.Recordin
 		dlopened = append(dlopened, m)
 		comp.Modules = append(comp.Modules, m)
 	}
-	comp.ModuleDirs = slices.Concat(sib.Dirs, named.Dirs)
-	for _, d := range slices.Concat(sib.TooMany, named.TooMany) {
+	given, err := analyze.ModulesIn(c.moduleDirs, slices.Concat(objectPaths(res), dlopened))
+	if err != nil {
+		return comp, fmt.Errorf("static completion: %w", err)
+	}
+	for _, m := range given.Modules {
+		dlopened = append(dlopened, m)
+		comp.Modules = append(comp.Modules, m)
+	}
+	comp.ModuleDirs = slices.Concat(sib.Dirs, named.Dirs, given.Dirs)
+	for _, d := range slices.Concat(sib.TooMany, named.TooMany, given.TooMany) {
 		comp.Skipped = append(comp.Skipped, fmt.Sprintf("%s: modules may be dlopen'ed from it, but it holds too many shared objects to analyze them all: modules loaded from it are in the profile only if they were mapped while recording", d))
 	}
 	if len(dlopened) > 0 {
@@ -287,7 +310,7 @@ func (c *completion) print(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	if len(c.Modules) > 0 {
-		fmt.Fprintf(w, "  %d modules never mapped while recording analyzed too: they sit beside modules it dlopen'ed, or in directories named by the code that calls dlopen: %s\n", len(c.Modules), strings.Join(c.ModuleDirs, ", "))
+		fmt.Fprintf(w, "  %d modules never mapped while recording analyzed too: they sit beside modules it dlopen'ed, in directories the code calling dlopen names, or in --module-dir: %s\n", len(c.Modules), strings.Join(c.ModuleDirs, ", "))
 	}
 	if len(c.Withheld) > 0 {
 		fmt.Fprintf(w, "  NOT added, dangerous: decide yourself and add a rule if the program needs them:\n")
@@ -309,7 +332,7 @@ func (c *completion) print(w io.Writer) {
 
 // noteMeaning says, per kind of note, what it means for a completed profile.
 var noteMeaning = map[string]string{
-	analyze.NoteDlopen: "modules loaded at run time: those mapped while recording, those beside them and those in directories the calling code names were analyzed; a module found by a path built at run time (an interpreter's extension modules, a path from the configuration) was not",
+	analyze.NoteDlopen: "modules loaded at run time: those mapped while recording, those beside them and those in directories the calling code names were analyzed; a module found by a path built at run time (an interpreter's extension modules, a path from the configuration) was not: name its directory with --module-dir",
 	analyze.NoteExec:   "other programs run: their calls are in the profile only if they ran while recording",
 	analyze.NoteJIT:    "code generated at run time is not analyzed",
 	analyze.NoteInt80:  "32-bit system calls (int $0x80) are not in the set",

@@ -156,3 +156,47 @@ func TestGenerateCompleteAnalyzesSiblingModules(t *testing.T) {
 		}
 	}
 }
+
+// --module-dir names a directory modules are loaded from: each shared object in it is
+// analyzed, though the recording never mapped one; a bad directory is a usage error.
+func TestGenerateCompleteModuleDir(t *testing.T) {
+	const lib = "/lib/x86_64-linux-gnu/libdl.so.2"
+	b, err := os.ReadFile(lib)
+	if err != nil {
+		t.Skipf("needs %s: %v", lib, err)
+	}
+	mods := t.TempDir()
+	module := filepath.Join(mods, "plugin.so")
+	if err := os.WriteFile(module, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	trace := writeTemp(t, "true.trace", `{"seccompctlTrace":1,"mode":"ptrace","command":["true"],"objects":["/usr/bin/true"]}
+{"arch":"SCMP_ARCH_X86_64","syscall":"execve","count":1,"exe":"/usr/bin/true"}
+`)
+	out := filepath.Join(t.TempDir(), "p.json")
+	stdout, stderr, code := execCLI(t, "", "generate", "--complete", "static", "--analysis-cache", "", "--format", "json",
+		"--from", trace, "--module-dir", mods, "-o", out)
+	if code != 0 {
+		t.Fatalf("code %d, stderr %s", code, stderr)
+	}
+	var rep profileReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("report %q: %v", stdout, err)
+	}
+	if rep.Completion == nil || !slices.Contains(rep.Completion.Modules, module) || !slices.Contains(rep.Completion.ModuleDirs, mods) {
+		t.Errorf("completion %+v: want %s analyzed from %s", rep.Completion, module, mods)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--complete", "static", "--module-dir", filepath.Join(mods, "missing")}, "missing"},
+		{[]string{"--complete", "static", "--module-dir", module}, "not a directory"},
+		{[]string{"--complete", "none", "--module-dir", mods}, "--complete static"},
+	} {
+		_, stderr, code := execCLI(t, "", append([]string{"generate", "--from", trace, "-o", out}, tc.args...)...)
+		if code != ExitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: code %d, stderr %q (want exit %d naming %q)", tc.args, code, stderr, ExitUsage, tc.want)
+		}
+	}
+}
