@@ -27,6 +27,8 @@ packages=(
 	dnsmasq-base    # test/heldout: a DNS server that forks per TCP connection
 	postgresql-15   # test/heldout: a database daemonized by pg_ctl (backends, parallel workers, JIT, WAL archive shell)
 	nodejs          # test/heldout: a JavaScript runtime (JIT, worker threads, child processes)
+	unbound         # test/heldout: a DNS server embedding Python (extension modules found at run time: --module-dir)
+	python3-unbound # test/heldout: unbound's Python module glue (unboundmodule.py)
 	musl-tools      # analyze: a static musl test program for the static analyzer
 	chromium        # report: the HTML report is loaded and checked in headless chromium (internal/cli)
 )

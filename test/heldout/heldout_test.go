@@ -43,10 +43,13 @@ type program struct {
 	// train and broad drive the use; for stdin programs they check the output.
 	train func(dir string, port int, out string) error
 	broad func(dir string, port int, out string) error
+	// completeArgs are record's flags for the completed recording: what a user must
+	// tell completion because analysis cannot know it (--module-dir).
+	completeArgs []string
 }
 
 func programs() []program {
-	return []program{redis(), nginx(), sqlite(), etcd(), memcached(), python(), ripgrep(), sevenZip(), fio(), lighttpd(), dnsmasq(), postgres(), node()}
+	return []program{redis(), nginx(), sqlite(), etcd(), memcached(), python(), ripgrep(), sevenZip(), fio(), lighttpd(), dnsmasq(), postgres(), node(), unbound()}
 }
 
 // TestHeldOutAsRoot records each program during its training use, runs its broad use
@@ -68,7 +71,11 @@ func TestHeldOutAsRoot(t *testing.T) {
 			for _, complete := range []string{"none", "static"} {
 				dir := t.TempDir()
 				prof := filepath.Join(dir, "profile.json")
-				out, err := drive(t, p, dir, true, "record", "-q", "--analysis-cache", t.TempDir(), "--complete", complete, "-o", prof)
+				verb := []string{"record", "-q", "--analysis-cache", t.TempDir(), "--complete", complete, "-o", prof}
+				if complete == "static" {
+					verb = append(verb, p.completeArgs...)
+				}
+				out, err := drive(t, p, dir, true, verb...)
 				if err != nil {
 					t.Fatalf("training use while recording (--complete %s): %v\n%s", complete, err, out)
 				}

@@ -241,3 +241,122 @@ func node() program {
 		},
 	}
 }
+
+// unboundModuleTrain is the Python module unbound runs while recording: it passes
+// every query on.
+const unboundModuleTrain = `import os
+def init(id, cfg):
+    log_info("heldout: module up")
+    return True
+def deinit(id): return True
+def inform_super(id, qstate, superqstate, qdata): return True
+def operate(id, event, qstate, qdata):
+    if event in (MODULE_EVENT_NEW, MODULE_EVENT_PASS):
+        qstate.ext_state[id] = MODULE_WAIT_MODULE
+        return True
+    if event == MODULE_EVENT_MODDONE:
+        qstate.ext_state[id] = MODULE_FINISHED
+        return True
+    qstate.ext_state[id] = MODULE_ERROR
+    return True
+`
+
+// unboundModuleBroad also keeps its state in a memory-mapped file, with the mmap
+// extension module (lib-dynload), which nothing imported while recording.
+var unboundModuleBroad = strings.Replace(unboundModuleTrain, `    log_info("heldout: module up")`, `    import mmap
+    fd = os.open("state", os.O_RDWR | os.O_CREAT, 0o644)
+    os.ftruncate(fd, 4096)
+    m = mmap.mmap(fd, 4096)
+    m[:2] = b"up"
+    m.flush()
+    m.close()
+    os.close(fd)
+    log_info("heldout: module up")`, 1)
+
+// unbound answers DNS from local data on two threads, with a Python module in its
+// chain: unbound embeds the interpreter (libpython), which dlopens extension modules
+// from a directory it computes at run time. Training asks over UDP; the broad use runs
+// a module that imports mmap, asks over TCP, adds data and reloads through
+// unbound-control, and rereads its configuration on SIGHUP. Analysis cannot know
+// where the interpreter finds its modules: the completed recording names the
+// directory with --module-dir (without it, mmap's msync is denied and the module
+// fails to start).
+func unbound() program {
+	control := func(dir string, args ...string) error {
+		out, err := exec.Command("unbound-control", append([]string{"-c", filepath.Join(dir, "unbound.conf")}, args...)...).CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), "ok") {
+			return fmt.Errorf("unbound-control %v: %v %q", args, err, out)
+		}
+		return nil
+	}
+	return program{
+		name: "unbound", bin: "/usr/sbin/unbound", pkg: "unbound", stopSig: syscall.SIGTERM,
+		completeArgs: []string{"--module-dir", "/usr/lib/python3.11/lib-dynload"},
+		setup: func(t *testing.T, dir string, port int, training bool) []string {
+			if _, err := os.Stat("/usr/lib/python3/dist-packages/unboundmodule.py"); err != nil {
+				t.Skipf("unbound's Python module needs python3-unbound: %v", err)
+			}
+			module := unboundModuleBroad
+			if training {
+				module = unboundModuleTrain
+			}
+			writeFile(t, filepath.Join(dir, "module.py"), module)
+			writeFile(t, filepath.Join(dir, "unbound.conf"), fmt.Sprintf(`server:
+  interface: 127.0.0.1@%[2]d
+  port: %[2]d
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "%[1]s"
+  pidfile: "%[1]s/unbound.pid"
+  num-threads: 2
+  use-syslog: no
+  logfile: ""
+  do-ip6: no
+  auto-trust-anchor-file: ""
+  local-zone: "heldout." static
+  local-data: "known.heldout. A 10.1.2.3"
+  module-config: "python iterator"
+python:
+  python-script: "%[1]s/module.py"
+remote-control:
+  control-enable: yes
+  control-interface: %[1]s/control.sock
+  control-use-cert: no
+`, dir, port))
+			// Debian's unbound looks for its module glue outside its interpreter's path.
+			return []string{"/usr/bin/env", "PYTHONPATH=/usr/lib/python3/dist-packages", "/usr/sbin/unbound", "-c", filepath.Join(dir, "unbound.conf")}
+		},
+		ready: func(port int) error { return wantAddr(port, "udp", "known.heldout", "10.1.2.3") },
+		train: func(dir string, port int, _ string) error { return wantAddr(port, "udp", "known.heldout", "10.1.2.3") },
+		broad: func(dir string, port int, _ string) error {
+			if st, err := os.ReadFile(filepath.Join(dir, "state")); err != nil || !bytes.HasPrefix(st, []byte("up")) {
+				return fmt.Errorf("the module's mapped state: %v %q", err, st)
+			}
+			if err := wantAddr(port, "tcp", "known.heldout", "10.1.2.3"); err != nil {
+				return err
+			}
+			if err := control(dir, "local_data", "later.heldout. A 10.7.7.7"); err != nil {
+				return err
+			}
+			if err := wantAddr(port, "tcp", "later.heldout", "10.7.7.7"); err != nil {
+				return err
+			}
+			if err := control(dir, "reload"); err != nil {
+				return err
+			}
+			if err := retry(func() error { return wantAddr(port, "udp", "known.heldout", "10.1.2.3") }); err != nil {
+				return fmt.Errorf("after reload: %w", err)
+			}
+			pid, err := os.ReadFile(filepath.Join(dir, "unbound.pid"))
+			if err != nil {
+				return err
+			}
+			server, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
+			if err := syscall.Kill(server, syscall.SIGHUP); err != nil {
+				return err
+			}
+			return retry(func() error { return wantAddr(port, "tcp", "known.heldout", "10.1.2.3") })
+		},
+	}
+}
