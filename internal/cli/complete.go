@@ -324,7 +324,20 @@ func (c *completion) print(w io.Writer) {
 	for _, m := range c.Missing {
 		fmt.Fprintf(w, "  library %s (needed by %s) not found: its syscalls are not added\n", m.Name, m.NeededBy)
 	}
-	printNotes(w, c.Notes)
+	// Notes of the recorded objects first: those of the modules analyzed because they
+	// might be loaded are many, and alike.
+	notes := slices.Clone(c.Notes)
+	slices.SortStableFunc(notes, func(a, b analyze.Note) int {
+		am, bm := slices.Contains(c.Modules, a.Object), slices.Contains(c.Modules, b.Object)
+		switch {
+		case am == bm:
+			return 0
+		case bm:
+			return -1
+		}
+		return 1
+	})
+	printNotes(w, notes)
 	for _, s := range c.Skipped {
 		fmt.Fprintf(w, "  not analyzed: %s\n", s)
 	}

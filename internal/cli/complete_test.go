@@ -2,12 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/seccompctl/seccompctl/analyze"
 	"github.com/seccompctl/seccompctl/profile"
 )
 
@@ -198,5 +200,25 @@ func TestGenerateCompleteModuleDir(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: code %d, stderr %q (want exit %d naming %q)", tc.args, code, stderr, ExitUsage, tc.want)
 		}
+	}
+}
+
+// The note lines name the recorded objects before the modules analyzed because they
+// might be loaded, and at most maxNoteObjects of them.
+func TestCompletionPrintNamesRecordedObjectsFirst(t *testing.T) {
+	c := &completion{Modules: []string{"/m/gconv1.so", "/m/gconv2.so"}}
+	for _, o := range []string{"/m/gconv1.so", "/m/gconv2.so", "/usr/sbin/server"} {
+		c.Notes = append(c.Notes, analyze.Note{Kind: analyze.NoteExec, Object: o})
+	}
+	for i := range maxNoteObjects + 3 {
+		c.Notes = append(c.Notes, analyze.Note{Kind: analyze.NoteDlopen, Object: fmt.Sprintf("/lib/l%d.so", i)})
+	}
+	var b strings.Builder
+	c.print(&b)
+	if !strings.Contains(b.String(), "exec (3 in server, gconv1.so, gconv2.so)") {
+		t.Errorf("exec line does not name the server first:\n%s", b.String())
+	}
+	if !strings.Contains(b.String(), "l7.so, 3 more)") || strings.Contains(b.String(), "l8.so") {
+		t.Errorf("dlopen line does not stop at %d objects:\n%s", maxNoteObjects, b.String())
 	}
 }
