@@ -85,7 +85,14 @@ type completion struct {
 	// the code that calls dlopen names (ModuleDirs).
 	Modules    []string `json:"modules,omitempty"`
 	ModuleDirs []string `json:"moduleDirs,omitempty"`
+	// Executed are the programs the analyzed objects name by path, analyzed too since
+	// they can execute programs.
+	Executed []analyze.NamedProgram `json:"executed,omitempty"`
 }
+
+// maxExecRounds bounds how many times completion follows programs named by programs
+// it added (a shell named by libc, what that shell names, ...).
+const maxExecRounds = 4
 
 // completeOptions analyzes the recording's executables and mapped files (and the extra
 // binaries) and sets gen to add what they can reach. Executables are analyzed as
@@ -188,6 +195,27 @@ func completeOptions(ctx context.Context, c *completeFlags, rec *record.Recordin
 			return comp, fmt.Errorf("static completion: %w", err)
 		}
 	}
+	// A program that can execute others runs, under the same filter, those it names by
+	// path (libc's system and popen run /bin/sh, which also interprets #!/bin/sh
+	// scripts): analyze them as programs too. What it runs by a name from elsewhere
+	// (configuration, a script's commands) stays unknown: the exec note says so.
+	for round := 0; round < maxExecRounds && hasNote(res.Notes, analyze.NoteExec); round++ {
+		analyzed := objectPaths(res)
+		named, err := analyze.NamedPrograms(analyzed, analyzed)
+		if err != nil {
+			return comp, fmt.Errorf("static completion: %w", err)
+		}
+		if len(named) == 0 {
+			break
+		}
+		for _, n := range named {
+			exes = append(exes, n.Path)
+		}
+		comp.Executed = append(comp.Executed, named...)
+		if res, err = analyze.Analyze(ctx, append(exes, dlopened...), opts); err != nil {
+			return comp, fmt.Errorf("static completion: %w", err)
+		}
+	}
 	for _, o := range res.Objects {
 		comp.Analyzed = append(comp.Analyzed, o.Path)
 	}
@@ -213,6 +241,10 @@ func objectPaths(res *analyze.Result) []string {
 	return out
 }
 
+func hasNote(notes []analyze.Note, kind string) bool {
+	return slices.ContainsFunc(notes, func(n analyze.Note) bool { return n.Kind == kind })
+}
+
 func appendNew(list []string, s string) []string {
 	if slices.Contains(list, s) {
 		return list
@@ -227,32 +259,19 @@ func canonical(p string) string {
 	return p
 }
 
-// objectKind says whether an ELF file is an executable (ET_EXEC, or a position-
-// independent executable: DF_1_PIE, or an interpreter and no soname) or a library.
+// objectKind says whether an ELF file is an executable (see analyze.IsExecutable) or a
+// library.
 func objectKind(path string) (string, error) {
 	f, err := elf.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	if f.Type == elf.ET_EXEC {
+	if analyze.IsExecutable(f) {
 		return "executable", nil
 	}
 	if f.Type != elf.ET_DYN {
 		return "", fmt.Errorf("ELF type %s is neither an executable nor a shared object", f.Type)
-	}
-	if flags, err := f.DynValue(elf.DT_FLAGS_1); err == nil && len(flags) > 0 && elf.DynFlag1(flags[0])&elf.DF_1_PIE != 0 {
-		return "executable", nil
-	}
-	interp := false
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			interp = true
-		}
-	}
-	soname, _ := f.DynString(elf.DT_SONAME)
-	if interp && len(soname) == 0 {
-		return "executable", nil
 	}
 	return "library", nil
 }
@@ -324,6 +343,13 @@ func (c *completion) print(w io.Writer) {
 	for _, m := range c.Missing {
 		fmt.Fprintf(w, "  library %s (needed by %s) not found: its syscalls are not added\n", m.Name, m.NeededBy)
 	}
+	if len(c.Executed) > 0 {
+		var named []string
+		for _, n := range c.Executed {
+			named = append(named, fmt.Sprintf("%s (named by %s)", n.Path, filepath.Base(n.NamedBy)))
+		}
+		fmt.Fprintf(w, "  programs it can execute, named by path in its code, analyzed too: %s\n", strings.Join(named, ", "))
+	}
 	// Notes of the recorded objects first: those of the modules analyzed because they
 	// might be loaded are many, and alike.
 	notes := slices.Clone(c.Notes)
@@ -346,7 +372,7 @@ func (c *completion) print(w io.Writer) {
 // noteMeaning says, per kind of note, what it means for a completed profile.
 var noteMeaning = map[string]string{
 	analyze.NoteDlopen: "modules loaded at run time: those mapped while recording, those beside them and those in directories the calling code names were analyzed; a module found by a path built at run time (an interpreter's extension modules, a path from the configuration) was not: name its directory with --module-dir",
-	analyze.NoteExec:   "other programs run: their calls are in the profile only if they ran while recording",
+	analyze.NoteExec:   "other programs run: those named by path in the analyzed code were analyzed; any other (named by configuration, a script, a user) has its calls in the profile only if it ran while recording",
 	analyze.NoteJIT:    "code generated at run time is not analyzed",
 	analyze.NoteInt80:  "32-bit system calls (int $0x80) are not in the set",
 }

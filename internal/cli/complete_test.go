@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/seccompctl/seccompctl/analyze"
 	"github.com/seccompctl/seccompctl/profile"
+	"github.com/seccompctl/seccompctl/syscalls"
 )
 
 // A trace of a static busybox that wrote to a pipe: ioctl was never seen.
@@ -220,5 +222,65 @@ func TestCompletionPrintNamesRecordedObjectsFirst(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "l7.so, 3 more)") || strings.Contains(b.String(), "l8.so") {
 		t.Errorf("dlopen line does not stop at %d objects:\n%s", maxNoteObjects, b.String())
+	}
+}
+
+// TestCompleteAnalyzesNamedPrograms completes a recording of a C program that executes
+// what it is given: libc names /bin/sh (system, popen), so the shell, which never ran
+// while recording, is analyzed too and every call it can make is allowed.
+func TestCompleteAnalyzesNamedPrograms(t *testing.T) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("gcc is not installed (scripts/deps.sh installs it)")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.c")
+	os.WriteFile(src, []byte("#include <unistd.h>\nint main(int argc, char **argv) { execv(argv[1], argv + 1); return 127; }\n"), 0o644)
+	bin := filepath.Join(dir, "runner")
+	if out, err := exec.Command("gcc", "-O1", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	trace := writeTemp(t, "runner.trace", fmt.Sprintf(`{"seccompctlTrace":1,"mode":"ptrace","command":[%[1]q],"objects":[%[1]q]}
+{"arch":"SCMP_ARCH_X86_64","syscall":"execve","count":1,"exe":%[1]q}
+{"arch":"SCMP_ARCH_X86_64","syscall":"exit_group","count":1,"exe":%[1]q}
+`, bin))
+	out := filepath.Join(dir, "p.json")
+	stdout, stderr, code := execCLI(t, "", "generate", "--complete", "static", "--analysis-cache", "", "--format", "json", "-o", out, "--from", trace)
+	if code != 0 {
+		t.Fatalf("code %d, stderr %s", code, stderr)
+	}
+	var rep profileReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("report %q: %v", stdout, err)
+	}
+	named := false
+	for _, e := range rep.Completion.Executed {
+		named = named || e.Path == "/bin/sh" && filepath.Base(e.NamedBy) == "libc.so.6"
+	}
+	if !named {
+		t.Fatalf("completion.executed = %+v, want /bin/sh named by libc.so.6", rep.Completion.Executed)
+	}
+	sh, err := analyze.Analyze(t.Context(), []string{"/bin/sh"}, analyze.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := profile.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[string]bool{}
+	for _, r := range p.Syscalls {
+		for _, n := range r.Names {
+			allowed[n] = r.Action == profile.ActAllow
+		}
+	}
+	for _, n := range sh.Set("SCMP_ARCH_X86_64") {
+		if _, dangerous := syscalls.Dangerous(n); !allowed[n] && !dangerous {
+			t.Errorf("%s, reachable in /bin/sh, is not allowed", n)
+		}
+	}
+	// On stderr too, in the text report.
+	_, stderr, code = execCLI(t, "", "generate", "--complete", "static", "--analysis-cache", "", "-o", out, "--from", trace)
+	if code != 0 || !strings.Contains(stderr, "/bin/sh (named by libc.so.6)") {
+		t.Errorf("code %d, stderr %q: want the shell named", code, stderr)
 	}
 }

@@ -1,0 +1,115 @@
+package analyze
+
+import (
+	"debug/elf"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func TestIsPathString(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"/bin/sh", true},
+		{"/usr/lib/apache2/modules/mod_cgi.so", true},
+		{"/usr/bin/g++", true},
+		{"/", false},
+		{"/sh", false},            // no directory: a URL path or a format piece more likely than a program
+		{"/bin/", false},          // a directory
+		{"/%s/sh", false},         // a format
+		{"/tmp/ XXX", false},      // a space
+		{"bin/sh", false},         // relative
+		{"/usr//bin/sh", false},   // not how a program names a path
+		{"/proc/self/exe", false}, // the program itself, already analyzed
+	} {
+		if got := isPathString(tc.s); got != tc.want {
+			t.Errorf("isPathString(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}
+
+// TestNamedPrograms builds a C program that holds paths as strings and checks which
+// of them are programs it may execute: an ELF executable, the interpreter of a script,
+// and not a library, a file without an execute bit or a path to nothing.
+func TestNamedPrograms(t *testing.T) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("gcc is not installed (scripts/deps.sh installs it)")
+	}
+	dir := t.TempDir()
+	exe, _ := filepath.EvalSymlinks("/bin/true")
+	script := filepath.Join(dir, "script")
+	plain := filepath.Join(dir, "plain")
+	os.WriteFile(script, []byte("#!/bin/sh -e\necho hi\n"), 0o755)
+	os.WriteFile(plain, []byte("\x7fELF not executable\n"), 0o644)
+	libc := libcPath(t)
+	src := filepath.Join(dir, "main.c")
+	os.WriteFile(src, []byte(`#include <stdio.h>
+const char *paths[] = {"`+exe+`", "`+script+`", "`+plain+`", "`+libc+`", "/nonexistent/bin/x"};
+int main(int argc, char **argv) { puts(paths[argc % 5]); return 0; }
+`), 0o644)
+	bin := filepath.Join(dir, "prog")
+	if out, err := exec.Command("gcc", "-O1", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strs := PathStrings(f)
+	f.Close()
+	for _, p := range []string{exe, script, plain, libc, "/nonexistent/bin/x"} {
+		if !slices.Contains(strs, p) {
+			t.Errorf("PathStrings misses %q: %q", p, strs)
+		}
+	}
+
+	got, err := NamedPrograms([]string{bin}, []string{bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []NamedProgram{{Path: exe, NamedBy: bin}, {Path: "/bin/sh", NamedBy: script}}
+	if !slices.Equal(got, want) {
+		t.Errorf("NamedPrograms = %+v, want %+v", got, want)
+	}
+	// What is already analyzed is not named again.
+	got, err = NamedPrograms([]string{bin}, []string{bin, exe, "/bin/sh"})
+	if err != nil || len(got) != 0 {
+		t.Errorf("NamedPrograms skipping all = %+v, %v; want none", got, err)
+	}
+	if _, err := NamedPrograms([]string{filepath.Join(dir, "missing")}, nil); err == nil {
+		t.Error("an object that cannot be read: no error")
+	}
+}
+
+// libcPath is the C library /bin/true runs with.
+func libcPath(t *testing.T) string {
+	t.Helper()
+	res, err := Analyze(t.Context(), []string{"/bin/true"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range res.Objects {
+		if o.Soname == "libc.so.6" {
+			return o.Path
+		}
+	}
+	t.Fatal("/bin/true does not load libc.so.6")
+	return ""
+}
+
+func TestIsExecutable(t *testing.T) {
+	for path, want := range map[string]bool{"/bin/true": true, libcPath(t): false} {
+		f, err := elf.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := IsExecutable(f); got != want {
+			t.Errorf("IsExecutable(%s) = %v, want %v", path, got, want)
+		}
+		f.Close()
+	}
+}
