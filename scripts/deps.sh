@@ -29,6 +29,8 @@ packages=(
 	nodejs          # test/heldout: a JavaScript runtime (JIT, worker threads, child processes)
 	unbound         # test/heldout: a DNS server embedding Python (extension modules found at run time: --module-dir)
 	python3-unbound # test/heldout: unbound's Python module glue (unboundmodule.py)
+	apache2         # test/heldout: worker processes and threads, modules, CGI scripts run under /bin/sh, piped logs
+	haproxy         # test/heldout: master-worker reload, splice, external check scripts run under /bin/sh
 	musl-tools      # analyze: a static musl test program for the static analyzer
 	chromium        # report: the HTML report is loaded and checked in headless chromium (internal/cli)
 )

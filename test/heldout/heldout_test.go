@@ -49,7 +49,7 @@ type program struct {
 }
 
 func programs() []program {
-	return []program{redis(), nginx(), sqlite(), etcd(), memcached(), python(), ripgrep(), sevenZip(), fio(), lighttpd(), dnsmasq(), postgres(), node(), unbound()}
+	return []program{redis(), nginx(), sqlite(), etcd(), memcached(), python(), ripgrep(), sevenZip(), fio(), lighttpd(), dnsmasq(), postgres(), node(), unbound(), apache2(), haproxy()}
 }
 
 // TestHeldOutAsRoot records each program during its training use, runs its broad use
@@ -122,6 +122,9 @@ func drive(t *testing.T, p program, dir string, training bool, verb ...string) (
 	cmd.Dir = dir
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
+	// A server that fails half-way can leave children behind (a CGI daemon, a piped
+	// logger) that hold the output pipes open.
+	cmd.WaitDelay = 10 * time.Second
 	if p.stdin != nil {
 		cmd.Stdin = strings.NewReader(p.stdin(dir, training))
 		err := cmd.Run()
