@@ -169,3 +169,44 @@ func IsExecutable(f *elf.File) bool {
 	soname, _ := f.DynString(elf.DT_SONAME)
 	return interp && len(soname) == 0
 }
+
+// Merge adds to r what o found and r did not: o's syscalls on each architecture (r's
+// chain is kept for a syscall both reach), its objects, unresolved sites, missing
+// libraries and notes. It is how the analysis of a program that r's program executes,
+// a separate process with its own address space, joins r's.
+func (r *Result) Merge(o *Result) {
+	for _, oa := range o.Arches {
+		i := slices.IndexFunc(r.Arches, func(a ArchResult) bool { return a.Arch == oa.Arch })
+		if i < 0 {
+			r.Arches = append(r.Arches, ArchResult{Arch: oa.Arch})
+			i = len(r.Arches) - 1
+		}
+		ra := &r.Arches[i]
+		for _, s := range oa.Syscalls {
+			if !slices.ContainsFunc(ra.Syscalls, func(x Reachable) bool { return x.Name == s.Name }) {
+				ra.Syscalls = append(ra.Syscalls, s)
+			}
+		}
+		slices.SortFunc(ra.Syscalls, func(a, b Reachable) int { return strings.Compare(a.Name, b.Name) })
+	}
+	for _, obj := range o.Objects {
+		if !slices.ContainsFunc(r.Objects, func(x Object) bool { return x.Path == obj.Path }) {
+			r.Objects = append(r.Objects, obj)
+		}
+	}
+	for _, s := range o.Unresolved {
+		if !slices.Contains(r.Unresolved, s) {
+			r.Unresolved = append(r.Unresolved, s)
+		}
+	}
+	for _, m := range o.Missing {
+		if !slices.Contains(r.Missing, m) {
+			r.Missing = append(r.Missing, m)
+		}
+	}
+	for _, n := range o.Notes {
+		if !slices.Contains(r.Notes, n) {
+			r.Notes = append(r.Notes, n)
+		}
+	}
+}

@@ -113,3 +113,35 @@ func TestIsExecutable(t *testing.T) {
 		f.Close()
 	}
 }
+
+func TestMerge(t *testing.T) {
+	chain := func(obj string) []Frame { return []Frame{{Object: obj, Function: "f"}} }
+	r := &Result{
+		Arches:  []ArchResult{{Arch: "SCMP_ARCH_X86_64", Syscalls: []Reachable{{Name: "read", Chain: chain("/usr/sbin/server")}, {Name: "write", Chain: chain("/usr/sbin/server")}}}},
+		Objects: []Object{{Path: "/usr/sbin/server"}, {Path: "/lib/libc.so.6"}},
+		Notes:   []Note{{Kind: NoteExec, Object: "/usr/sbin/server"}},
+	}
+	o := &Result{
+		Arches: []ArchResult{
+			{Arch: "SCMP_ARCH_X86_64", Syscalls: []Reachable{{Name: "faccessat2", Chain: chain("/bin/sh")}, {Name: "read", Chain: chain("/bin/sh")}}},
+			{Arch: "SCMP_ARCH_AARCH64", Syscalls: []Reachable{{Name: "read", Chain: chain("/bin/sh")}}},
+		},
+		Objects:    []Object{{Path: "/bin/sh"}, {Path: "/lib/libc.so.6"}},
+		Unresolved: []Site{{Object: "/bin/sh", Addr: 0x10}},
+		Missing:    []Missing{{Name: "libx.so", NeededBy: "/bin/sh"}},
+		Notes:      []Note{{Kind: NoteExec, Object: "/usr/sbin/server"}, {Kind: NoteExec, Object: "/bin/sh"}},
+	}
+	r.Merge(o)
+	if got := r.Set("SCMP_ARCH_X86_64"); !slices.Equal(got, []string{"faccessat2", "read", "write"}) {
+		t.Errorf("x86_64 set %q", got)
+	}
+	if got := r.Set("SCMP_ARCH_AARCH64"); !slices.Equal(got, []string{"read"}) {
+		t.Errorf("aarch64 set %q", got)
+	}
+	if s, _ := r.Lookup("SCMP_ARCH_X86_64", "read"); s.Chain[0].Object != "/usr/sbin/server" {
+		t.Errorf("read's chain %+v: want the first result's kept", s.Chain)
+	}
+	if len(r.Objects) != 3 || len(r.Unresolved) != 1 || len(r.Missing) != 1 || len(r.Notes) != 2 {
+		t.Errorf("merged %+v", r)
+	}
+}

@@ -197,24 +197,28 @@ func completeOptions(ctx context.Context, c *completeFlags, rec *record.Recordin
 	}
 	// A program that can execute others runs, under the same filter, those it names by
 	// path (libc's system and popen run /bin/sh, which also interprets #!/bin/sh
-	// scripts): analyze them as programs too. What it runs by a name from elsewhere
-	// (configuration, a script's commands) stays unknown: the exec note says so.
-	for round := 0; round < maxExecRounds && hasNote(res.Notes, analyze.NoteExec); round++ {
-		analyzed := objectPaths(res)
-		named, err := analyze.NamedPrograms(analyzed, analyzed)
+	// scripts): analyze them as programs too, each on its own (a separate process),
+	// and what they name in turn. What it runs by a name from elsewhere (configuration,
+	// a script's commands) stays unknown: the exec note says so.
+	analyzed, from := objectPaths(res), res
+	for round := 0; round < maxExecRounds && hasNote(from.Notes, analyze.NoteExec); round++ {
+		named, err := analyze.NamedPrograms(objectPaths(from), analyzed)
 		if err != nil {
 			return comp, fmt.Errorf("static completion: %w", err)
 		}
 		if len(named) == 0 {
 			break
 		}
+		var paths []string
 		for _, n := range named {
-			exes = append(exes, n.Path)
+			paths = append(paths, n.Path)
 		}
 		comp.Executed = append(comp.Executed, named...)
-		if res, err = analyze.Analyze(ctx, append(exes, dlopened...), opts); err != nil {
+		if from, err = analyze.Analyze(ctx, paths, opts); err != nil {
 			return comp, fmt.Errorf("static completion: %w", err)
 		}
+		res.Merge(from)
+		analyzed = append(analyzed, objectPaths(from)...)
 	}
 	for _, o := range res.Objects {
 		comp.Analyzed = append(comp.Analyzed, o.Path)
