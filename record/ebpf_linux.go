@@ -206,7 +206,9 @@ func counterInstructions(cgid uint64, execve, countsFD, stateFD, eventsFD int, n
 	index[0] = index[0].WithSymbol("index_start")
 	var events asm.Instructions
 	if eventsFD >= 0 {
-		events = mmapEventInstructions(eventsFD, native, regs, "index_start")
+		// Without the offsets (no BTF), the events carry no path.
+		o, _ := loadKernelOffsets()
+		events = mmapEventInstructions(eventsFD, native, regs, o, "index_start")
 	}
 	if len(events) > 0 {
 		events[0] = events[0].WithSymbol("count")

@@ -50,3 +50,10 @@ func UseOnlyProcessExecForTest() (restore func()) {
 
 // ExecHook is the tracepoint r's exec program is attached to.
 func ExecHook(r *CgroupRecorder) string { return r.execHook }
+
+// KernelNamesMappedFiles says whether eBPF mode's mmap events carry the path of the
+// file mapped: the kernel's BTF gives the offsets of the walk.
+func KernelNamesMappedFiles() bool {
+	o, _ := loadKernelOffsets()
+	return o.files
+}

@@ -27,6 +27,16 @@ type kernelOffsets struct {
 	dflCgrp          uint32 // css_set (struct cgroup *)
 	kn               uint32 // cgroup (struct kernfs_node *)
 	knName, knParent uint32 // kernfs_node: name, and __parent (parent before 6.15)
+
+	// For the path of the file behind a file descriptor of the current task (what
+	// mmap maps), walked up its dentries and mounts; files says they were found.
+	files                             bool
+	taskFiles, filesFdt               uint32 // task_struct.files, files_struct.fdt
+	fdtMaxFds, fdtFd                  uint32 // fdtable.max_fds, fdtable.fd
+	fileDentry, fileMnt               uint32 // file.f_path.dentry, file.f_path.mnt
+	mountMnt, mountParent, mountPoint uint32 // mount.mnt, mnt_parent, mnt_mountpoint
+	vfsmountRoot                      uint32 // vfsmount.mnt_root
+	dentryNamePtr, dentryParent       uint32 // dentry.d_name.name, dentry.d_parent
 }
 
 var (
@@ -68,6 +78,20 @@ func loadKernelOffsets() (kernelOffsets, error) {
 			get(&o.knParent, "kernfs_node", "parent")
 		}
 		o.names = errors.Join(errs...) == nil
+		errs = nil
+		get(&o.taskFiles, "task_struct", "files")
+		get(&o.filesFdt, "files_struct", "fdt")
+		get(&o.fdtMaxFds, "fdtable", "max_fds")
+		get(&o.fdtFd, "fdtable", "fd")
+		get(&o.fileDentry, "file", "f_path", "dentry")
+		get(&o.fileMnt, "file", "f_path", "mnt")
+		get(&o.mountMnt, "mount", "mnt")
+		get(&o.mountParent, "mount", "mnt_parent")
+		get(&o.mountPoint, "mount", "mnt_mountpoint")
+		get(&o.vfsmountRoot, "vfsmount", "mnt_root")
+		get(&o.dentryNamePtr, "dentry", "d_name", "name")
+		get(&o.dentryParent, "dentry", "d_parent")
+		o.files = errors.Join(errs...) == nil
 		offsets = o
 		if nsErr != nil {
 			offsetsErr = fmt.Errorf("reading the kernel's BTF: %w", nsErr)

@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/binary"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func rawObjectEvent(pid, kind uint32, path string) []byte {
@@ -23,7 +27,23 @@ func rawObjectEvent(pid, kind uint32, path string) []byte {
 	return b
 }
 
+// rawMmapPathEvent builds an objEventMmapPath event from slots, file first.
+func rawMmapPathEvent(pid uint32, complete bool, slots ...string) []byte {
+	b := make([]byte, mmapPathSize)
+	binary.NativeEndian.PutUint32(b, pid)
+	binary.NativeEndian.PutUint32(b[4:], objEventMmapPath)
+	binary.NativeEndian.PutUint32(b[8:], uint32(len(slots)))
+	if complete {
+		binary.NativeEndian.PutUint32(b[12:], 1)
+	}
+	for i, s := range slots {
+		copy(b[mmapPathHeader+i*mmapSlotSize:][:mmapSlotSize-1], s)
+	}
+	return b
+}
+
 func TestParseObjectEvent(t *testing.T) {
+	long := strings.Repeat("x", mmapSlotSize-1)
 	for _, tc := range []struct {
 		name string
 		raw  []byte
@@ -35,7 +55,13 @@ func TestParseObjectEvent(t *testing.T) {
 		{"mmap", rawObjectEvent(9, objEventMmap, ""), objectEvent{9, objEventMmap, ""}, false},
 		{"path filling the buffer", append(rawObjectEvent(1, objEventExec, "")[:8], []byte("/aaaa")...), objectEvent{1, objEventExec, "/aaaa"}, false},
 		{"short", []byte{1, 2, 3}, objectEvent{}, true},
-		{"unknown kind", rawObjectEvent(1, 3, ""), objectEvent{}, true},
+		{"unknown kind", rawObjectEvent(1, 4, ""), objectEvent{}, true},
+		{"mmap with its path", rawMmapPathEvent(5, true, "_ssl.so", "lib-dynload", "/", "usr"), objectEvent{5, objEventMmap, "/usr/lib-dynload/_ssl.so"}, false},
+		{"mmap walk not at the root", rawMmapPathEvent(5, false, "_ssl.so", "lib-dynload"), objectEvent{5, objEventMmap, ""}, false},
+		{"mmap component perhaps cut short", rawMmapPathEvent(5, true, long, "usr"), objectEvent{5, objEventMmap, ""}, false},
+		{"mmap component not read", rawMmapPathEvent(5, true, "a.so", "", "usr"), objectEvent{5, objEventMmap, ""}, false},
+		{"mmap only mounts crossed", rawMmapPathEvent(5, true, "/"), objectEvent{5, objEventMmap, ""}, false},
+		{"mmap path event short", rawMmapPathEvent(5, true, "a")[:100], objectEvent{}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := parseObjectEvent(tc.raw)
@@ -49,6 +75,7 @@ func TestParseObjectEvent(t *testing.T) {
 func FuzzParseObjectEvent(f *testing.F) {
 	f.Add(rawObjectEvent(42, objEventExec, "/bin/sh"))
 	f.Add(rawObjectEvent(42, objEventMmap, ""))
+	f.Add(rawMmapPathEvent(42, true, "libc.so.6", "lib", "usr"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		ev, err := parseObjectEvent(raw)
 		if err != nil {
@@ -56,6 +83,9 @@ func FuzzParseObjectEvent(f *testing.F) {
 		}
 		if len(ev.path) > len(raw)-8 {
 			t.Fatalf("path %q longer than the event", ev.path)
+		}
+		if ev.kind == objEventMmap && ev.path != "" && (!filepath.IsAbs(ev.path) || filepath.Clean(ev.path) != ev.path) {
+			t.Fatalf("mmap path %q is not a clean absolute path", ev.path)
 		}
 	})
 }
@@ -89,6 +119,85 @@ func TestExecPath(t *testing.T) {
 			t.Errorf("execPath(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// TestMmapPathEventsAsRoot: the kernel names the file a process maps executable, walked
+// up from its file descriptor, so a module dlopen'ed by a process that exits at once is
+// named without reading /proc (here python3 is gone before the events are read). The
+// module lives under a tmpfs mounted for the test, so the walk crosses a mount. Both
+// ways the counting program attaches.
+func TestMmapPathEventsAsRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("eBPF needs root")
+	}
+	if o, _ := loadKernelOffsets(); !o.files {
+		t.Skip("the kernel's BTF lacks the offsets of the path walk")
+	}
+	ssl, _ := filepath.Glob("/usr/lib/python3*/lib-dynload/_ssl.*.so")
+	if len(ssl) == 0 {
+		t.Skip("python3's _ssl module is not installed")
+	}
+	// A copy on a tmpfs mounted at a directory of its own.
+	mnt := t.TempDir()
+	if err := unix.Mount("tmpfs", mnt, "tmpfs", 0, "size=64m"); err != nil {
+		t.Skip(err)
+	}
+	defer unix.Unmount(mnt, unix.MNT_DETACH)
+	dynload := filepath.Join(mnt, "dyn load")
+	os.Mkdir(dynload, 0o755)
+	data, err := os.ReadFile(ssl[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	module := filepath.Join(dynload, filepath.Base(ssl[0]))
+	if err := os.WriteFile(module, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	want, err := filepath.EvalSymlinks(module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range []bool{false, true} {
+		forceRawTracepoint = raw
+		cg, err := newScratchCgroup()
+		if err != nil {
+			t.Skip(err)
+		}
+		oe, err := loadObjectEvents(cg.id)
+		if err != nil {
+			cg.remove()
+			t.Fatalf("raw tracepoint %v: %v", raw, err)
+		}
+		p, err := loadCounter(cg.id, false, oe.ring())
+		if err != nil {
+			oe.close()
+			cg.remove()
+			t.Fatalf("raw tracepoint %v: counter with mmap events: %v", raw, err)
+		}
+		cmd := exec.Command("/usr/bin/python3", "-S", "-c", "import sys; sys.path.insert(0, sys.argv[1]); import _ssl", dynload)
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cg.fd}
+		out, runErr := cmd.CombinedOutput()
+		var paths []string
+		oe.flush()
+		oe.run(func(ev objectEvent) {
+			if ev.kind == objEventMmap {
+				paths = append(paths, ev.path)
+			}
+		})
+		p.close()
+		oe.close()
+		cg.remove()
+		if runErr != nil {
+			t.Fatalf("python3: %v\n%s", runErr, out)
+		}
+		if !slices.Contains(paths, want) {
+			t.Errorf("raw tracepoint %v: no mmap event names %s: %q", raw, want, paths)
+		}
+		if !slices.Contains(paths, "/usr/lib/x86_64-linux-gnu/libc.so.6") && !slices.ContainsFunc(paths, func(p string) bool { return strings.HasSuffix(p, "/libc.so.6") }) {
+			t.Errorf("raw tracepoint %v: no mmap event names libc.so.6: %q", raw, paths)
+		}
+	}
+	forceRawTracepoint = false
 }
 
 // TestObjectEventsAsRoot: the exec and mmap events load and report with the counting

@@ -34,8 +34,11 @@ type objectScanner struct {
 	later  map[int]bool
 	timers sync.WaitGroup
 	// gone holds the processes that had exited when they were read again after an
-	// mmap event: what they mapped last may not be in the set.
+	// mmap event the kernel could not name the file of: what they mapped last may not
+	// be in the set.
 	gone map[int]bool
+	// unnamed holds the processes with such an event.
+	unnamed map[int]bool
 }
 
 // mmapRescanDelay is how long after an mmap event a process's mappings are read again:
@@ -46,7 +49,7 @@ const mmapRescanDelay = 2 * time.Millisecond
 // startObjectScanner starts polling cgroupDir, and handling what events report (nil:
 // polling only).
 func startObjectScanner(cgroupDir string, events *objectEvents) *objectScanner {
-	s := &objectScanner{dir: cgroupDir, done: make(chan struct{}), set: ObjectSet{}, later: map[int]bool{}, gone: map[int]bool{}}
+	s := &objectScanner{dir: cgroupDir, done: make(chan struct{}), set: ObjectSet{}, later: map[int]bool{}, gone: map[int]bool{}, unnamed: map[int]bool{}}
 	// A process still running our own binary is the command between fork and exec:
 	// what it maps is seccompctl, not the command.
 	s.self, _ = os.Executable()
@@ -100,12 +103,13 @@ func (s *objectScanner) scan() {
 // handle reads what an event names: the path exec'd, and the process's executable and
 // mappings while it still runs (for an mmap, now and once more a moment later).
 func (s *objectScanner) handle(ev objectEvent) {
-	if ev.kind == objEventExec {
-		p := execPath(ev.pid, ev.path)
-		s.mu.Lock()
-		s.set.Add(p)
-		s.mu.Unlock()
+	p := execPath(ev.pid, ev.path)
+	s.mu.Lock()
+	s.set.Add(p)
+	if ev.kind == objEventMmap && p == "" {
+		s.unnamed[ev.pid] = true
 	}
+	s.mu.Unlock()
 	s.scanPid(ev.pid)
 	if ev.kind != objEventMmap {
 		return
@@ -124,7 +128,9 @@ func (s *objectScanner) handle(ev objectEvent) {
 		s.mu.Unlock()
 		if !s.scanPid(ev.pid) {
 			s.mu.Lock()
-			s.gone[ev.pid] = true
+			if s.unnamed[ev.pid] {
+				s.gone[ev.pid] = true
+			}
 			s.mu.Unlock()
 		}
 	})
@@ -149,7 +155,7 @@ func (s *objectScanner) gaps() []string {
 	if len(s.gone) == 0 {
 		return nil
 	}
-	return []string{fmt.Sprintf("%d processes mapped a file executable and exited before the recorder read their mappings: a module they loaded last may be missing from the files analyzed (ptrace mode reads them at exit)", len(s.gone))}
+	return []string{fmt.Sprintf("%d processes mapped a file executable that the kernel could not name and exited before the recorder read their mappings: a module they loaded last may be missing from the files analyzed (ptrace mode reads them at exit)", len(s.gone))}
 }
 
 // stop handles the events still queued, scans a last time, ends the scanner and
