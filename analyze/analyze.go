@@ -143,7 +143,7 @@ func (l *linker) loadProgram(root *rootFS, host, shown, reason string) (*program
 	pr := &program{}
 	// A program has its own view of its objects: a library analyzed alone exports
 	// everything, the same library needed by an executable does not.
-	pr.objs = append(pr.objs, progObj{loaded: main, isMain: true, exported: main.e.soname != ""})
+	pr.objs = append(pr.objs, progObj{loaded: main, isMain: true, exported: main.e.isLibrary()})
 	bySoname := map[string]bool{}
 	e = main.e
 	chain := map[*elfFile][]*elfFile{e: nil}

@@ -3,10 +3,12 @@ package analyze
 import (
 	"bytes"
 	"debug/elf"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/seccompctl/seccompctl/syscalls"
 )
@@ -40,30 +42,38 @@ func ModuleSiblings(modules []string) (Siblings, error) {
 	for _, m := range modules {
 		dirs = append(dirs, filepath.Dir(m))
 	}
-	return modulesIn(dirs, modules, loaderDirs())
+	return modulesIn(dirs, modules, loaderDirs(), false)
 }
 
 // NamedModules returns the shared objects in the directories that objects calling
-// dlopen name in their read-only data: a server's module directory, a database's
-// extension directory, the C library's character set converters, a crypto library's
-// engines and providers. A training that loads none of them leaves no module to find
-// siblings of, but the object that loads them says where they are. Directories the
-// dynamic loader searches are left out, as in ModuleSiblings; have are objects already
-// analyzed.
+// dlopen name in their read-only data, and below them: a server's module directory, a
+// database's extension directory, the C library's character set converters, a crypto
+// library's engines and providers, an interpreter's library directories (perl's XS
+// modules sit in auto/NAME/NAME.so below them). A training that loads none of them
+// leaves no module to find siblings of, but the object that loads them says where they
+// are. Directories the dynamic loader searches are left out, as in ModuleSiblings;
+// have are objects already analyzed. Below a named directory only files whose names
+// hold ".so" are looked at, to at most maxDepth levels and maxEntries entries.
 func NamedModules(callers, have []string) (Siblings, error) {
 	var dirs []string
 	for _, c := range callers {
 		dirs = append(dirs, namedDirs(c)...)
 	}
-	return modulesIn(dirs, have, loaderDirs())
+	return modulesIn(dirs, have, loaderDirs(), true)
 }
 
-// ModulesIn returns the shared objects in dirs, directories a user names as those a
-// program loads modules from; have are objects already analyzed. A directory holding
-// more than maxSiblings is reported in TooMany, not listed.
+// ModulesIn returns the shared objects in and below dirs, directories a user names as
+// those a program loads modules from; have are objects already analyzed. A directory
+// holding more than maxSiblings is reported in TooMany, not listed.
 func ModulesIn(dirs, have []string) (Siblings, error) {
-	return modulesIn(dirs, have, nil)
+	return modulesIn(dirs, have, nil, true)
 }
+
+// maxDepth and maxEntries bound the walk below a directory named as holding modules.
+const (
+	maxDepth   = 5
+	maxEntries = 20000
+)
 
 func loaderDirs() map[string]bool {
 	out := map[string]bool{}
@@ -127,9 +137,9 @@ func printablePath(b []byte) bool {
 	return true
 }
 
-// modulesIn lists the shared objects of dirs, leaving out loader directories and the
-// objects of have.
-func modulesIn(dirs, have []string, loaderDirs map[string]bool) (Siblings, error) {
+// modulesIn lists the shared objects of dirs (and below them, when recursive),
+// leaving out loader directories and the objects of have.
+func modulesIn(dirs, have []string, loaderDirs map[string]bool, recursive bool) (Siblings, error) {
 	var out Siblings
 	seen := map[string]bool{}
 	machine := elf.Machine(0)
@@ -147,23 +157,37 @@ func modulesIn(dirs, have []string, loaderDirs map[string]bool) (Siblings, error
 			continue
 		}
 		done[dir] = true
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue // gone since the recording: nothing to add from it
-		}
 		var found []string
-		for _, e := range entries {
-			if !e.Type().IsRegular() && e.Type()&os.ModeSymlink == 0 {
-				continue
+		entries := 0
+		filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // unreadable or gone since the recording: nothing to add from it
 			}
-			c := canonicalFile(filepath.Join(dir, e.Name()))
+			depth := strings.Count(strings.TrimPrefix(p, dir), "/")
+			if e.IsDir() {
+				if p != dir && (!recursive || depth > maxDepth || loaderDirs[canonicalDir(p)]) {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if entries++; entries > maxEntries {
+				return fs.SkipAll
+			}
+			if !e.Type().IsRegular() && e.Type()&os.ModeSymlink == 0 {
+				return nil
+			}
+			if depth > 1 && !strings.Contains(e.Name(), ".so") {
+				return nil
+			}
+			c := canonicalFile(p)
 			if seen[c] || slices.Contains(found, c) {
-				continue
+				return nil
 			}
 			if mach, ok := sharedObject(c); ok && (machine == 0 || mach == machine) {
 				found = append(found, c)
 			}
-		}
+			return nil
+		})
 		if len(found) > maxSiblings {
 			out.TooMany = append(out.TooMany, dir)
 			continue

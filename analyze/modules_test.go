@@ -1,10 +1,12 @@
 package analyze
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -30,7 +32,7 @@ func siblingsOf(modules []string, loaderDirs map[string]bool) (Siblings, error) 
 	for _, m := range modules {
 		dirs = append(dirs, filepath.Dir(m))
 	}
-	return modulesIn(dirs, modules, loaderDirs)
+	return modulesIn(dirs, modules, loaderDirs, false)
 }
 
 func TestModuleSiblings(t *testing.T) {
@@ -117,6 +119,8 @@ func TestNamedModules(t *testing.T) {
 	tests := []struct{ caller, dir, module string }{
 		{"/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib/x86_64-linux-gnu/gconv/UTF-16.so"},
 		{"/usr/sbin/lighttpd", "/usr/lib/lighttpd", "/usr/lib/lighttpd/mod_dirlisting.so"},
+		// perl's XS modules sit in auto/NAME/NAME.so below its library directories.
+		{"/usr/bin/perl", "/usr/lib/x86_64-linux-gnu/perl/5.36.0", "/usr/lib/x86_64-linux-gnu/perl/5.36.0/auto/POSIX/POSIX.so"},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.caller), func(t *testing.T) {
@@ -131,7 +135,7 @@ func TestNamedModules(t *testing.T) {
 				t.Errorf("directories %v, %d modules: want %s and %s", got.Dirs, len(got.Modules), tt.dir, tt.module)
 			}
 			for _, m := range got.Modules {
-				if filepath.Dir(m) != tt.dir {
+				if !slices.ContainsFunc(got.Dirs, func(d string) bool { return strings.HasPrefix(m, d+"/") }) {
 					t.Errorf("%s is not in a directory %s names", m, tt.caller)
 				}
 			}
@@ -151,4 +155,71 @@ func TestNamedDirsReadsOnlyData(t *testing.T) {
 	if got := namedDirs(filepath.Join(dir, "missing.so")); len(got) != 0 {
 		t.Errorf("a missing file named %v", got)
 	}
+}
+
+func TestModulesInWalksBelow(t *testing.T) {
+	const lib = "/lib/x86_64-linux-gnu/libdl.so.2"
+	dir := t.TempDir()
+	top := copyModule(t, lib, dir, "plugin")                 // any name at the top
+	deep := copyModule(t, lib, dir, "auto/Foo/Bar/Bar.so")   // a module below
+	copyModule(t, lib, dir, "auto/Foo/helper")               // below, a name without .so
+	tooDeep := copyModule(t, lib, dir, "a/b/c/d/e/f/g/x.so") // past maxDepth
+	if err := os.WriteFile(filepath.Join(dir, "auto/Foo/Foo.pm"), []byte("package Foo;"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ModulesIn([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	canon := func(p string) string { r, _ := filepath.EvalSymlinks(p); return r }
+	if want := []string{canon(deep), canon(top)}; !slices.Equal(got.Modules, want) {
+		t.Errorf("modules %v, want %v (not %s: too deep)", got.Modules, want, tooDeep)
+	}
+}
+
+func TestIsLibrary(t *testing.T) {
+	tests := []struct {
+		path string
+		want bool
+	}{
+		{"/lib/x86_64-linux-gnu/libc.so.6", true},                                      // a soname, and an interpreter
+		{"/usr/lib/x86_64-linux-gnu/perl/5.36.0/auto/POSIX/POSIX.so", true},            // a module: no soname
+		{"/usr/lib/python3.11/lib-dynload/mmap.cpython-311-x86_64-linux-gnu.so", true}, // a module: no soname
+		{"/usr/bin/true", false},                                                       // a position-independent executable
+		{"/usr/bin/busybox", false},                                                    // static
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.path), func(t *testing.T) {
+			e, err := openELF(tt.path, tt.path)
+			if err != nil {
+				t.Skipf("needs %s: %v", tt.path, err)
+			}
+			defer e.close()
+			if got := e.isLibrary(); got != tt.want {
+				t.Errorf("isLibrary = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// A dlopen'ed module without a soname is analyzed from every function it exports:
+// perl's POSIX module reaches mkfifo (mknodat) only from the XS function its boot
+// function registers, and it has no soname.
+func TestAnalyzeModuleWithoutSoname(t *testing.T) {
+	const module = "/usr/lib/x86_64-linux-gnu/perl/5.36.0/auto/POSIX/POSIX.so"
+	if _, err := os.Stat(module); err != nil {
+		t.Skipf("needs %s (perl): %v", module, err)
+	}
+	res, err := Analyze(context.Background(), []string{module}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range res.Arches {
+		for _, s := range a.Syscalls {
+			if s.Name == "mknodat" {
+				return
+			}
+		}
+	}
+	t.Errorf("mknodat (POSIX::mkfifo) not reachable from %s", module)
 }

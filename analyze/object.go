@@ -41,6 +41,24 @@ type elfFile struct {
 	static  bool
 }
 
+// isLibrary says whether the object is a shared library rather than an executable: it
+// has a soname, or it is a shared object with no program interpreter that is not a
+// position-independent executable. dlopen'ed modules (perl's XS modules, Python's
+// extension modules, PostgreSQL's extensions, libc's converters) seldom have a soname,
+// and every function they export may be called.
+func (e *elfFile) isLibrary() bool {
+	if e.soname != "" {
+		return true
+	}
+	if e.f.Type != elf.ET_DYN || e.interp != "" {
+		return false
+	}
+	if flags, err := e.f.DynValue(elf.DT_FLAGS_1); err == nil && len(flags) > 0 && elf.DynFlag1(flags[0])&elf.DF_1_PIE != 0 {
+		return false
+	}
+	return true
+}
+
 // InputError is bad input: the file is not something the analyzer can read. The CLI exits
 // with status 2 on it.
 type InputError struct {
