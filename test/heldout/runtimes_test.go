@@ -360,3 +360,60 @@ remote-control:
 		},
 	}
 }
+
+// perlBroad loads XS modules the one-liner of the training never loaded (POSIX,
+// Time::HiRes, IPC::SysV, IO::Poll, Socket, Storable, Digest::MD5, Compress::Zlib,
+// List::Util, Fcntl, Sys::Hostname): a FIFO, a timer signal, System V message queues
+// and semaphores, a locked file copied, compression, a socket polled, a child that
+// starts a session.
+const perlBroad = `use strict; use POSIX qw(mkfifo setsid nice); use Time::HiRes qw(usleep setitimer ITIMER_REAL clock_gettime CLOCK_MONOTONIC);
+use IO::Poll qw(POLLIN); use Socket; use File::Copy; use IPC::SysV qw(IPC_PRIVATE IPC_RMID S_IRUSR S_IWUSR IPC_CREAT); use Fcntl qw(:flock);
+use Sys::Hostname; use Digest::MD5 qw(md5_hex); use Storable qw(freeze thaw); use IO::Socket::INET; use Compress::Zlib; use File::Temp qw(tempdir); use Cwd;
+my @o;
+my $d = tempdir(CLEANUP => 1, DIR => getcwd());
+mkfifo("$d/f", 0600) or die "mkfifo $!"; push @o, -p "$d/f" ? 1 : 0;
+usleep(1000); push @o, clock_gettime(CLOCK_MONOTONIC) > 0 ? 1 : 0;
+my $got = 0; $SIG{ALRM} = sub { $got++ }; setitimer(ITIMER_REAL, 0.01); usleep(50000) while !$got; push @o, $got;
+my $id = msgget(IPC_PRIVATE, S_IRUSR|S_IWUSR) // die "msgget $!"; msgctl($id, IPC_RMID, 0); push @o, "msg";
+my $sem = semget(IPC_PRIVATE, 1, S_IRUSR|S_IWUSR|IPC_CREAT) // die "semget $!"; semctl($sem, 0, IPC_RMID, 0); push @o, "sem";
+open(my $fh, ">", "$d/x") or die; flock($fh, LOCK_EX) or die "flock $!"; print $fh "x" x 100000; close $fh;
+copy("$d/x", "$d/y") or die "copy $!"; push @o, -s "$d/y";
+push @o, length(Compress::Zlib::uncompress(Compress::Zlib::compress("z" x 100000)));
+push @o, md5_hex("x"); push @o, thaw(freeze([1,2]))->[1];
+my $srv = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0) or die "listen $!";
+my $c = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $srv->sockport) or die "connect $!";
+my $a = $srv->accept; print $c "ping\n"; my $p = IO::Poll->new; $p->mask($a => POLLIN); $p->poll(5); my $l = <$a>; chomp $l; push @o, $l;
+my $pid = fork; if (!$pid) { setsid(); nice(1); exit 7 } waitpid($pid, 0); push @o, $? >> 8;
+push @o, length(hostname()) > 0 ? 1 : 0;
+print join(",", @o), "\n";
+`
+
+// perl runs a one-liner while recording and a script that loads a dozen XS modules
+// under the profile: they sit in auto/NAME/NAME.so below the library directories perl
+// names, have no soname, and none was loaded while recording.
+func perl() program {
+	const want = "1,1,1,msg,sem,100000,100000,9dd4e461268c8034f5c8564e155c67a6,2,ping,7,1\n"
+	return program{
+		name: "perl", bin: "/usr/bin/perl", pkg: "perl",
+		setup: func(t *testing.T, dir string, port int, training bool) []string {
+			if training {
+				return []string{"/usr/bin/perl", "-e", `print "1\n"`}
+			}
+			writeFile(t, filepath.Join(dir, "broad.pl"), perlBroad)
+			return []string{"/usr/bin/perl", filepath.Join(dir, "broad.pl")}
+		},
+		stdin: func(string, bool) string { return "" },
+		train: func(_ string, _ int, out string) error {
+			if out != "1\n" {
+				return fmt.Errorf("output %q", out)
+			}
+			return nil
+		},
+		broad: func(_ string, _ int, out string) error {
+			if out != want {
+				return fmt.Errorf("output %q, want %q", out, want)
+			}
+			return nil
+		},
+	}
+}
