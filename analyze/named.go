@@ -22,9 +22,11 @@ type NamedProgram struct {
 // maxNamedPath bounds the strings taken for paths: PATH_MAX.
 const maxNamedPath = 4096
 
-// PathStrings returns the absolute paths held as NUL-terminated strings in the
-// read-only data of an ELF file: candidates for the programs it executes. Only the
-// strings are read; whether they name a program is for NamedPrograms to decide.
+// PathStrings returns the absolute paths held in NUL-terminated strings in the
+// read-only data of an ELF file, whole or as a word of a longer string (a command line
+// such as "/bin/sh -c", a default setting such as "diskd_program /usr/lib/squid/diskd"):
+// candidates for the programs it executes. Only the strings are read; whether they name
+// a program is for NamedPrograms to decide.
 func PathStrings(f *elf.File) []string {
 	var out []string
 	for _, s := range f.Sections {
@@ -36,12 +38,27 @@ func PathStrings(f *elf.File) []string {
 			continue
 		}
 		for _, str := range bytes.Split(data, []byte{0}) {
-			if p := string(str); isPathString(p) && !slices.Contains(out, p) {
-				out = append(out, p)
+			if bytes.IndexByte(str, '/') < 0 {
+				continue
+			}
+			for _, word := range bytes.FieldsFunc(str, isPathSeparator) {
+				if p := string(word); isPathString(p) && !slices.Contains(out, p) {
+					out = append(out, p)
+				}
 			}
 		}
 	}
 	return out
+}
+
+// isPathSeparator ends a word that may be a path: white space, quotes, and what
+// separates a setting from its value or the entries of a list.
+func isPathSeparator(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '"', '\'', '=', ':', ',', ';', '(', ')':
+		return true
+	}
+	return false
 }
 
 // isPathString is true for an absolute path of plain file-name characters with at least

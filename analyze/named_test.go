@@ -46,10 +46,13 @@ func TestNamedPrograms(t *testing.T) {
 	os.WriteFile(script, []byte("#!/bin/sh -e\necho hi\n"), 0o755)
 	os.WriteFile(plain, []byte("\x7fELF not executable\n"), 0o644)
 	libc := libcPath(t)
+	// A program named as a word of a longer string: a default setting.
+	helper, _ := filepath.EvalSymlinks("/bin/false")
 	src := filepath.Join(dir, "main.c")
 	os.WriteFile(src, []byte(`#include <stdio.h>
-const char *paths[] = {"`+exe+`", "`+script+`", "`+plain+`", "`+libc+`", "/nonexistent/bin/x"};
-int main(int argc, char **argv) { puts(paths[argc % 5]); return 0; }
+const char *paths[] = {"`+exe+`", "`+script+`", "`+plain+`", "`+libc+`", "/nonexistent/bin/x",
+	"helper_program `+helper+` -v", "PATH=/usr/local/bin:/usr/bin"};
+int main(int argc, char **argv) { puts(paths[argc % 7]); return 0; }
 `), 0o644)
 	bin := filepath.Join(dir, "prog")
 	if out, err := exec.Command("gcc", "-O1", "-o", bin, src).CombinedOutput(); err != nil {
@@ -61,7 +64,7 @@ int main(int argc, char **argv) { puts(paths[argc % 5]); return 0; }
 	}
 	strs := PathStrings(f)
 	f.Close()
-	for _, p := range []string{exe, script, plain, libc, "/nonexistent/bin/x"} {
+	for _, p := range []string{exe, script, plain, libc, "/nonexistent/bin/x", helper, "/usr/local/bin", "/usr/bin"} {
 		if !slices.Contains(strs, p) {
 			t.Errorf("PathStrings misses %q: %q", p, strs)
 		}
@@ -71,12 +74,12 @@ int main(int argc, char **argv) { puts(paths[argc % 5]); return 0; }
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []NamedProgram{{Path: exe, NamedBy: bin}, {Path: "/bin/sh", NamedBy: script}}
+	want := []NamedProgram{{Path: exe, NamedBy: bin}, {Path: "/bin/sh", NamedBy: script}, {Path: helper, NamedBy: bin}}
 	if !slices.Equal(got, want) {
 		t.Errorf("NamedPrograms = %+v, want %+v", got, want)
 	}
 	// What is already analyzed is not named again.
-	got, err = NamedPrograms([]string{bin}, []string{bin, exe, "/bin/sh"})
+	got, err = NamedPrograms([]string{bin}, []string{bin, exe, "/bin/sh", helper})
 	if err != nil || len(got) != 0 {
 		t.Errorf("NamedPrograms skipping all = %+v, %v; want none", got, err)
 	}
