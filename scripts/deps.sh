@@ -31,6 +31,7 @@ packages=(
 	python3-unbound # test/heldout: unbound's Python module glue (unboundmodule.py)
 	apache2         # test/heldout: worker processes and threads, modules, CGI scripts run under /bin/sh, piped logs
 	haproxy         # test/heldout: master-worker reload, splice, external check scripts run under /bin/sh
+	squid           # test/heldout: helpers it executes (authentication, rewriter, log daemon, diskd with System V IPC)
 	musl-tools      # analyze: a static musl test program for the static analyzer
 	chromium        # report: the HTML report is loaded and checked in headless chromium (internal/cli)
 )

@@ -49,7 +49,7 @@ type program struct {
 }
 
 func programs() []program {
-	return []program{redis(), nginx(), sqlite(), etcd(), memcached(), python(), ripgrep(), sevenZip(), fio(), lighttpd(), dnsmasq(), postgres(), node(), unbound(), perl(), apache2(), haproxy()}
+	return []program{redis(), nginx(), sqlite(), etcd(), memcached(), python(), ripgrep(), sevenZip(), fio(), lighttpd(), dnsmasq(), postgres(), node(), unbound(), perl(), apache2(), haproxy(), squid()}
 }
 
 // TestHeldOutAsRoot records each program during its training use, runs its broad use

@@ -8,7 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -335,4 +338,203 @@ func logged(logs *net.UDPConn, want string) error {
 		}
 		got = append(got, string(buf[:n]))
 	}
+}
+
+// squid is a caching proxy whose helpers are programs it executes: training proxies one
+// request with none configured (and no pinger). The broad use names in its configuration
+// a basic authentication helper, a URL rewriter, a logging daemon and a diskd cache (a
+// helper process that shares memory and message queues with squid), none of which ran
+// while recording; it checks authentication, a cached answer, log rotation (SIGUSR1),
+// and that squid shut down cleanly: diskd removes its message queues and shared memory
+// when it ends.
+func squid() program {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 16<<10) // 256 KiB
+	var backend string
+	// The password of user u1 is "secret" (htpasswd -b).
+	const passwd = "u1:$apr1$jP62bZN3$2EP/2luMRA9Whf4./a2bj/\n"
+	get := func(port int, path, user string) (int, []byte, error) {
+		proxy := &url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", port)}
+		if user != "" {
+			proxy.User = url.UserPassword(user, "secret")
+		}
+		c := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxy)}, Timeout: 20 * time.Second}
+		resp, err := c.Get("http://" + backend + path)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, body, err
+	}
+	return program{
+		name: "squid", bin: "/usr/sbin/squid", pkg: "squid", stopSig: syscall.SIGTERM,
+		setup: func(t *testing.T, dir string, port int, training bool) []string {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/data.bin" {
+					w.Header().Set("Cache-Control", "max-age=3600")
+					w.Write(data)
+					return
+				}
+				io.WriteString(w, "hello\n")
+			}))
+			t.Cleanup(srv.Close)
+			backend = strings.TrimPrefix(srv.URL, "http://")
+			openForOthers(t, dir)
+			proxyUser, err := user.Lookup("proxy")
+			if err != nil {
+				t.Skipf("no proxy user: %v", err)
+			}
+			uid, _ := strconv.Atoi(proxyUser.Uid)
+			gid, _ := strconv.Atoi(proxyUser.Gid)
+			conf := fmt.Sprintf(`http_port 127.0.0.1:%[2]d
+pid_filename %[1]s/squid.pid
+cache_log %[1]s/cache.log
+cache_store_log none
+coredump_dir %[1]s
+pinger_enable off
+shutdown_lifetime 1 seconds
+`, dir, port)
+			if training {
+				conf += "access_log none\ncache_mem 8 MB\nhttp_access allow all\n"
+			} else {
+				writeFile(t, filepath.Join(dir, "passwd"), passwd)
+				if err := os.Mkdir(filepath.Join(dir, "cache"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				conf += fmt.Sprintf(`cache_mem 0 MB
+maximum_object_size_in_memory 0 KB
+cache_dir diskd %[1]s/cache 16 4 4
+access_log daemon:%[1]s/access.log squid
+logfile_rotate 1
+auth_param basic program /usr/lib/squid/basic_ncsa_auth %[1]s/passwd
+auth_param basic children 1
+acl authed proxy_auth REQUIRED
+http_access allow authed
+url_rewrite_program /usr/lib/squid/url_fake_rewrite
+url_rewrite_children 1
+`, dir)
+			}
+			for _, p := range []string{dir, filepath.Join(dir, "cache")} {
+				os.Chown(p, uid, gid)
+			}
+			writeFile(t, filepath.Join(dir, "squid.conf"), conf)
+			if !training {
+				// The cache directories, made before the broad use, outside the profile.
+				if out, err := exec.Command("/usr/sbin/squid", "-z", "--foreground", "-f", filepath.Join(dir, "squid.conf")).CombinedOutput(); err != nil {
+					t.Fatalf("squid -z: %v\n%s", err, out)
+				}
+			}
+			return []string{"/usr/sbin/squid", "--foreground", "-f", filepath.Join(dir, "squid.conf")}
+		},
+		ready: func(port int) error {
+			code, body, err := get(port, "/small.txt", "u1")
+			if err == nil && (code != 200 || string(body) != "hello\n") {
+				err = fmt.Errorf("small.txt through the proxy: %d %q", code, body)
+			}
+			return err
+		},
+		train: func(dir string, port int, _ string) error {
+			code, body, err := get(port, "/small.txt", "")
+			if err == nil && (code != 200 || string(body) != "hello\n") {
+				err = fmt.Errorf("small.txt through the proxy: %d %q", code, body)
+			}
+			return err
+		},
+		broad: func(dir string, port int, _ string) error {
+			if code, _, err := get(port, "/small.txt", ""); err != nil || code != http.StatusProxyAuthRequired {
+				return fmt.Errorf("without credentials: %d %v, want 407", code, err)
+			}
+			for range 2 { // a miss, then a hit from the disk cache
+				code, body, err := get(port, "/data.bin", "u1")
+				if err != nil || code != 200 || !bytes.Equal(body, data) {
+					return fmt.Errorf("data.bin through the proxy: %d %v, %d bytes of %d", code, err, len(body), len(data))
+				}
+			}
+			pid, err := os.ReadFile(filepath.Join(dir, "squid.pid"))
+			if err != nil {
+				return err
+			}
+			server, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
+			if err := syscall.Kill(server, syscall.SIGUSR1); err != nil { // rotate the logs
+				return err
+			}
+			if err := retry(func() error {
+				log, err := os.ReadFile(filepath.Join(dir, "access.log.0"))
+				if err == nil && !bytes.Contains(log, []byte("TCP_HIT")) {
+					err = fmt.Errorf("rotated access log: no hit: %q", log)
+				}
+				return err
+			}); err != nil {
+				return err
+			}
+			// Shut down here to see how it ends, diskd last.
+			tree := descendants(server)
+			i := slices.IndexFunc(tree, func(pid int) bool { return comm(pid) == "diskd" })
+			if i < 0 {
+				return fmt.Errorf("no diskd process among %v", tree)
+			}
+			// diskd's arguments are the keys of its message queues and shared memory.
+			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", tree[i]))
+			keys := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")[1:]
+			if err := syscall.Kill(server, syscall.SIGTERM); err != nil {
+				return err
+			}
+			if err := retry(func() error {
+				for _, pid := range append(tree, server) {
+					if c := comm(pid); c != "" {
+						return fmt.Errorf("%s (%d) has not exited", c, pid)
+					}
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			if left := removeSysV(keys); len(left) > 0 {
+				log, _ := os.ReadFile(filepath.Join(dir, "cache.log"))
+				return fmt.Errorf("diskd left its System V objects behind (%s); cache.log:\n%s", strings.Join(left, ", "), log)
+			}
+			return nil
+		},
+	}
+}
+
+// descendants returns the processes below pid.
+func descendants(pid int) []int {
+	var out []int
+	for _, c := range children(pid) {
+		out = append(append(out, c), descendants(c)...)
+	}
+	return out
+}
+
+// comm is the name of process pid, "" once it is gone (or a zombie).
+func comm(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	// pid (comm) state ...
+	s := string(b)
+	open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if open < 0 || end < open || strings.HasPrefix(s[end+1:], " Z") {
+		return ""
+	}
+	return s[open+1 : end]
+}
+
+// removeSysV removes the System V message queues and shared memory segments with these
+// keys (decimal) and says which there were.
+func removeSysV(keys []string) []string {
+	var left []string
+	for _, kind := range []struct{ file, flag string }{{"/proc/sysvipc/msg", "-q"}, {"/proc/sysvipc/shm", "-m"}} {
+		b, _ := os.ReadFile(kind.file)
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) > 1 && slices.Contains(keys, f[0]) {
+				left = append(left, fmt.Sprintf("%s key %s", kind.file, f[0]))
+				exec.Command("ipcrm", kind.flag, f[1]).Run()
+			}
+		}
+	}
+	return left
 }
