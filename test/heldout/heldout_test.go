@@ -375,6 +375,38 @@ func redis() program {
 	}
 }
 
+// listingAndLargeFile checks what every file server's broad use begins with: the
+// directory listing of /dir/ (which holds a.txt) and the large file /large.bin.
+func listingAndLargeFile(port int, large []byte) error {
+	body, err := httpGet(port, "/dir/")
+	if err != nil || !bytes.Contains(body, []byte("a.txt")) {
+		return fmt.Errorf("directory listing: %v %.200q", err, body)
+	}
+	body, err = httpGet(port, "/large.bin")
+	if err != nil || !bytes.Equal(body, large) {
+		return fmt.Errorf("large file: %v, %d bytes of %d", err, len(body), len(large))
+	}
+	return nil
+}
+
+// restartGracefully sends SIGUSR1, a graceful restart to lighttpd and apache2, to the
+// server whose pid file is pidFile. A graceful restart waits for open connections, and
+// the access log is written once the old configuration's connections are done: the
+// client's idle keep-alive connections would hold both (for any profile, or none), so
+// they are closed first.
+func restartGracefully(pidFile string) error {
+	pid, err := os.ReadFile(pidFile)
+	if err != nil {
+		return err
+	}
+	server, err := strconv.Atoi(strings.TrimSpace(string(pid)))
+	if err != nil {
+		return fmt.Errorf("%s: %w", pidFile, err)
+	}
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	return syscall.Kill(server, syscall.SIGUSR1)
+}
+
 // getSmallFile is an HTTP server's training use: one small file.
 func getSmallFile(_ string, port int, _ string) error {
 	body, err := httpGet(port, "/small.txt")
@@ -435,16 +467,11 @@ http {
 		ready: func(port int) error { _, err := httpGet(port, "/small.txt"); return err },
 		train: getSmallFile,
 		broad: func(dir string, port int, _ string) error {
-			body, err := httpGet(port, "/dir/")
-			if err != nil || !bytes.Contains(body, []byte("a.txt")) {
-				return fmt.Errorf("directory listing: %v %q", err, body)
-			}
-			body, err = httpGet(port, "/large.bin")
-			if err != nil || !bytes.Equal(body, large) {
-				return fmt.Errorf("large file: %v, %d bytes of %d", err, len(body), len(large))
+			if err := listingAndLargeFile(port, large); err != nil {
+				return err
 			}
 			// Go's client asks for gzip and decompresses by itself.
-			body, err = httpGet(port, "/text.txt")
+			body, err := httpGet(port, "/text.txt")
 			if err != nil || string(body) != text {
 				return fmt.Errorf("compressed file: %v, %d bytes of %d", err, len(body), len(text))
 			}

@@ -252,28 +252,14 @@ dir-listing.activate = "enable"
 		ready: func(port int) error { _, err := httpGet(port, "/small.txt"); return err },
 		train: getSmallFile,
 		broad: func(dir string, port int, _ string) error {
-			body, err := httpGet(port, "/dir/")
-			if err != nil || !bytes.Contains(body, []byte("a.txt")) {
-				return fmt.Errorf("directory listing: %v %.200q", err, body)
+			if err := listingAndLargeFile(port, large); err != nil {
+				return err
 			}
-			body, err = httpGet(port, "/large.bin")
-			if err != nil || !bytes.Equal(body, large) {
-				return fmt.Errorf("large file: %v, %d bytes of %d", err, len(body), len(large))
-			}
-			body, err = httpGet(port, "/server-status")
+			body, err := httpGet(port, "/server-status")
 			if err != nil || !bytes.Contains(body, []byte("Uptime")) {
 				return fmt.Errorf("status page: %v %.200q", err, body)
 			}
-			pid, err := os.ReadFile(filepath.Join(dir, "lighttpd.pid"))
-			if err != nil {
-				return err
-			}
-			server, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
-			// A graceful restart waits for open connections, and the access log is
-			// written once the old configuration's connections are done: the client's
-			// idle keep-alive connection would hold both (for any profile, or none).
-			http.DefaultTransport.(*http.Transport).CloseIdleConnections()
-			if err := syscall.Kill(server, syscall.SIGUSR1); err != nil { // graceful restart
+			if err := restartGracefully(filepath.Join(dir, "lighttpd.pid")); err != nil {
 				return err
 			}
 			if err := retry(func() error {

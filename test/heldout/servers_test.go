@@ -105,18 +105,13 @@ CustomLog "|/usr/bin/rotatelogs %[1]s/access.log 86400" "%%h %%r %%>s"
 		ready: func(port int) error { _, err := httpGet(port, "/small.txt"); return err },
 		train: getSmallFile,
 		broad: func(dir string, port int, _ string) error {
-			body, err := httpGet(port, "/dir/")
-			if err != nil || !bytes.Contains(body, []byte("a.txt")) {
-				return fmt.Errorf("directory listing: %v %.200q", err, body)
-			}
-			body, err = httpGet(port, "/large.bin")
-			if err != nil || !bytes.Equal(body, large) {
-				return fmt.Errorf("large file: %v, %d bytes of %d", err, len(body), len(large))
+			if err := listingAndLargeFile(port, large); err != nil {
+				return err
 			}
 			if err := gzipped(port, "/text.txt", text); err != nil {
 				return err
 			}
-			body, err = httpGet(port, "/cgi-bin/hello?x=1")
+			body, err := httpGet(port, "/cgi-bin/hello?x=1")
 			if err != nil || string(body) != "cgi says x=1\n" {
 				return fmt.Errorf("CGI script: %v %.200q", err, body)
 			}
@@ -124,12 +119,7 @@ CustomLog "|/usr/bin/rotatelogs %[1]s/access.log 86400" "%%h %%r %%>s"
 			if err != nil || !bytes.Contains(body, []byte("BusyWorkers")) {
 				return fmt.Errorf("status page: %v %.200q", err, body)
 			}
-			pid, err := os.ReadFile(filepath.Join(dir, "apache2.pid"))
-			if err != nil {
-				return err
-			}
-			server, _ := strconv.Atoi(strings.TrimSpace(string(pid)))
-			if err := syscall.Kill(server, syscall.SIGUSR1); err != nil { // graceful restart
+			if err := restartGracefully(filepath.Join(dir, "apache2.pid")); err != nil {
 				return err
 			}
 			if err := retry(func() error {
