@@ -150,18 +150,27 @@ func completeOptions(ctx context.Context, c *completeFlags, rec *record.Recordin
 			}
 		}
 	}
+	// addModules takes modules the recording never mapped, to be analyzed as libraries.
+	addModules := func(found analyze.Siblings) {
+		for _, m := range found.Modules {
+			if loaded[m] || slices.ContainsFunc(dlopened, func(d string) bool { return canonical(d) == m }) {
+				continue
+			}
+			dlopened = append(dlopened, m)
+			comp.Modules = append(comp.Modules, m)
+		}
+		comp.ModuleDirs = append(comp.ModuleDirs, found.Dirs...)
+		for _, d := range found.TooMany {
+			comp.Skipped = append(comp.Skipped, fmt.Sprintf("%s: modules may be dlopen'ed from it, but it holds too many shared objects to analyze them all: modules loaded from it are in the profile only if they were mapped while recording", d))
+		}
+	}
 	// A module dlopen'ed while recording stands for its directory: the program may load
 	// any other module from it on a path the training did not take.
 	sib, err := analyze.ModuleSiblings(recorded)
 	if err != nil {
 		return comp, fmt.Errorf("static completion: %w", err)
 	}
-	for _, m := range sib.Modules {
-		if !loaded[m] && !slices.ContainsFunc(dlopened, func(d string) bool { return canonical(d) == m }) {
-			dlopened = append(dlopened, m)
-			comp.Modules = append(comp.Modules, m)
-		}
-	}
+	addModules(sib)
 	// The objects that call dlopen name where their modules are, even when the
 	// training loaded none.
 	var callers []string
@@ -174,22 +183,12 @@ func completeOptions(ctx context.Context, c *completeFlags, rec *record.Recordin
 	if err != nil {
 		return comp, fmt.Errorf("static completion: %w", err)
 	}
-	for _, m := range named.Modules {
-		dlopened = append(dlopened, m)
-		comp.Modules = append(comp.Modules, m)
-	}
+	addModules(named)
 	given, err := analyze.ModulesIn(c.moduleDirs, slices.Concat(objectPaths(res), dlopened))
 	if err != nil {
 		return comp, fmt.Errorf("static completion: %w", err)
 	}
-	for _, m := range given.Modules {
-		dlopened = append(dlopened, m)
-		comp.Modules = append(comp.Modules, m)
-	}
-	comp.ModuleDirs = slices.Concat(sib.Dirs, named.Dirs, given.Dirs)
-	for _, d := range slices.Concat(sib.TooMany, named.TooMany, given.TooMany) {
-		comp.Skipped = append(comp.Skipped, fmt.Sprintf("%s: modules may be dlopen'ed from it, but it holds too many shared objects to analyze them all: modules loaded from it are in the profile only if they were mapped while recording", d))
-	}
+	addModules(given)
 	if len(dlopened) > 0 {
 		if res, err = analyze.Analyze(ctx, append(exes, dlopened...), opts); err != nil {
 			return comp, fmt.Errorf("static completion: %w", err)
