@@ -29,6 +29,7 @@ const maxNamedPath = 4096
 // a program is for NamedPrograms to decide.
 func PathStrings(f *elf.File) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, s := range f.Sections {
 		if s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_ALLOC == 0 || s.Flags&(elf.SHF_WRITE|elf.SHF_EXECINSTR) != 0 {
 			continue
@@ -42,7 +43,8 @@ func PathStrings(f *elf.File) []string {
 				continue
 			}
 			for _, word := range bytes.FieldsFunc(str, isPathSeparator) {
-				if p := string(word); isPathString(p) && !slices.Contains(out, p) {
+				if p := string(word); isPathString(p) && !seen[p] {
+					seen[p] = true
 					out = append(out, p)
 				}
 			}
